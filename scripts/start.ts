@@ -1,0 +1,95 @@
+/**
+ * `npm start`: the whole app on this machine, with no setup.
+ *   1. the database: DATABASE_URL if set, else embedded PGlite (data kept in .data/pglite), migrated;
+ *   2. with `--sandbox` (or GOLF_SANDBOX=1): the provider emulators, every *_BASE_URL pointed at them;
+ *   3. `wrangler dev` (Worker, Durable Objects, Workflows) on http://127.0.0.1:$PORT (default 8787).
+ * Real provider keys come from `.dev.vars` as usual; a missing key disables that provider.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs, parseEnv } from "node:util";
+import { startEmbeddedPostgres } from "./embedded-db.ts";
+import { migrate } from "./migrate.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { values: flags } = parseArgs({
+  options: {
+    sandbox: { type: "boolean", default: process.env.GOLF_SANDBOX === "1" },
+    port: { type: "string", default: process.env.PORT ?? "8787" },
+    "db-port": { type: "string", default: process.env.GOLF_DB_PORT ?? "54329" },
+    "time-scale": { type: "string", default: process.env.GOLF_SANDBOX_TIME_SCALE ?? "1" },
+  },
+});
+
+function say(message: string, fields: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ timestamp: new Date().toISOString(), level: "INFO", component: "start", action: message, ...fields }));
+}
+
+const stops: (() => Promise<void>)[] = [];
+let wrangler: ChildProcess | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    wrangler?.kill("SIGINT");
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  }
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+async function main(): Promise<void> {
+  const vars: Record<string, string> = { ENVIRONMENT: "development" };
+
+  let databaseUrl = process.env.DATABASE_URL;
+  if (databaseUrl) {
+    say("database_external", { note: "DATABASE_URL is set; using that server" });
+  } else {
+    const dataDir = join(root, ".data", "pglite");
+    mkdirSync(dataDir, { recursive: true });
+    const embedded = await startEmbeddedPostgres({ dataDir, port: Number(flags["db-port"]) });
+    stops.push(() => embedded.stop());
+    databaseUrl = embedded.url;
+    say("database_embedded", { url: databaseUrl, data_dir: dataDir });
+  }
+  const { applied } = await migrate(databaseUrl);
+  say("migrations_applied", { applied });
+  vars.DATABASE_URL = databaseUrl;
+
+  if (flags.sandbox) {
+    const sandboxModule = join(root, "sandbox", "index.ts");
+    if (!existsSync(sandboxModule)) throw new Error("--sandbox asked for, but sandbox/index.ts is missing");
+    const { startSandbox } = (await import(sandboxModule)) as typeof import("../sandbox/index.ts");
+    const sandbox = await startSandbox({ timeScale: Number(flags["time-scale"]) });
+    stops.push(() => sandbox.close());
+    Object.assign(vars, sandbox.env);
+    say("sandbox_started", { note: "provider emulators (test infrastructure) on loopback", base_urls: Object.fromEntries(Object.entries(sandbox.env).filter(([k]) => k.endsWith("_BASE_URL"))) });
+  }
+
+  // One env file for wrangler: the user's .dev.vars (real keys), then what this script computed.
+  // Wrangler loads an --env-file as secrets, so none of these values is printed.
+  const devVarsPath = join(root, ".dev.vars");
+  const userVars = existsSync(devVarsPath) ? parseEnv(readFileSync(devVarsPath, "utf8")) : {};
+  const merged = { ...userVars, ...vars };
+  const envFile = join(root, ".data", "dev.env");
+  mkdirSync(dirname(envFile), { recursive: true });
+  writeFileSync(envFile, Object.entries(merged).map(([k, v]) => `${k}=${JSON.stringify(v ?? "")}`).join("\n") + "\n", { mode: 0o600 });
+
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(flags.port), "--show-interactive-dev-session=false", "--persist-to", join(root, ".wrangler", "state"), "--env-file", envFile];
+  wrangler = spawn(join(root, "node_modules", ".bin", "wrangler"), args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  wrangler.stdout?.on("data", (chunk: Buffer) => {
+    const text = chunk.toString();
+    process.stdout.write(text);
+    if (/Ready on/i.test(text)) say("listening", { url: `http://127.0.0.1:${flags.port}`, health: `http://127.0.0.1:${flags.port}/health` });
+  });
+  wrangler.on("exit", (code) => void shutdown(code ?? 1));
+}
+
+main().catch((error: unknown) => {
+  console.error(JSON.stringify({ timestamp: new Date().toISOString(), level: "ERROR", component: "start", action: "start_failed", error: error instanceof Error ? error.message : String(error) }));
+  void shutdown(1);
+});

@@ -1,0 +1,77 @@
+import { z } from "zod";
+
+/** Where a run came from; dedupe keys are namespaced by it. */
+export const TriggerSource = z.enum(["clickup", "supabase", "api", "csv", "cron", "manual"]);
+export type TriggerSource = z.infer<typeof TriggerSource>;
+
+/** What a run is asked to enrich: a known course row, a name and state, or a ClickUp intake task. */
+export const CourseRef = z.object({
+  course_id: z.uuid().optional(),
+  course_name: z.string().min(1).max(200).optional(),
+  state: z.string().length(2).optional(),
+  clickup_task_id: z.string().min(1).max(64).optional(),
+});
+export type CourseRef = z.infer<typeof CourseRef>;
+
+export const TriggerInput = z.object({
+  source: TriggerSource,
+  /** Stable id of the event that caused this trigger (webhook delivery, record + event, Idempotency-Key). */
+  dedupe_key: z.string().min(1).max(300).optional(),
+  course: CourseRef,
+  callback_url: z.url().optional(),
+});
+export type TriggerInput = z.infer<typeof TriggerInput>;
+
+export type JobStatus = "queued" | "running" | "succeeded" | "partial" | "failed";
+export type StepStatus = "running" | "succeeded" | "failed" | "skipped";
+
+export interface JobStep {
+  agent: string;
+  status: StepStatus;
+  duration_ms: number | null;
+  cost_usd: number;
+  error?: string;
+}
+
+/** The public view of a job (`GET /api/jobs/:job_id`). */
+export interface JobView {
+  job_id: string;
+  course_id: string | null;
+  status: JobStatus;
+  source: TriggerSource;
+  steps: JobStep[];
+  cost_usd: number;
+  duration_ms: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error?: string;
+  /** Triggers that arrived during the previous run and were folded into this one. */
+  coalesced_triggers: number;
+}
+
+export interface TriggerResult {
+  job_id: string;
+  status: JobStatus;
+  /** `new`: started now; `joined`: folded into the run in flight; `follow_up`: queued to run after it;
+   *  `duplicate`: this exact event was seen before. */
+  outcome: "new" | "joined" | "follow_up" | "duplicate";
+}
+
+export interface RunOutcome {
+  status: "succeeded" | "partial" | "failed";
+  course_id?: string | undefined;
+  error?: string | undefined;
+  cost_usd?: number | undefined;
+  duration_ms?: number | undefined;
+}
+
+/** Parameters each EnrichCourse workflow instance starts with (instance id = job id). */
+export interface EnrichCourseParams {
+  job_id: string;
+  coordinator_key: string;
+  source: TriggerSource;
+  trigger_key: string | null;
+  course: CourseRef;
+  callback_urls: string[];
+}

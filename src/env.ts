@@ -1,0 +1,136 @@
+import { z } from "zod";
+import type { CourseCoordinator } from "./durable/course-coordinator.ts";
+import type { JobDirectory } from "./durable/job-directory.ts";
+import type { EnrichCourseParams } from "./durable/enrich-course.ts";
+
+/** What workerd hands the Worker: bindings from wrangler.toml plus vars and secrets (all strings). */
+export interface WorkerBindings {
+  COURSE_COORDINATOR: DurableObjectNamespace<CourseCoordinator>;
+  JOB_DIRECTORY: DurableObjectNamespace<JobDirectory>;
+  ENRICH_COURSE: Workflow<EnrichCourseParams>;
+  [variable: string]: unknown;
+}
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+const baseUrl = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .transform((v) => (v ?? fallback).replace(/\/+$/, ""));
+
+/** One schema for the whole environment, parsed once at the entry. Every provider key is optional. */
+export const EnvSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+
+  ANTHROPIC_API_KEY: optionalText,
+  ANTHROPIC_MODEL: z.string().default("claude-haiku-4-5"),
+  ANTHROPIC_MODEL_STRONG: z.string().default("claude-sonnet-4-5"),
+  CLICKUP_API_TOKEN: optionalText,
+  CLICKUP_WEBHOOK_SECRET: optionalText,
+  CLICKUP_TEAM_ID: optionalText,
+  CLICKUP_INTAKE_LIST_ID: optionalText,
+  HUNTER_API_KEY: optionalText,
+  PERPLEXITY_API_KEY: optionalText,
+  JINA_API_KEY: optionalText,
+  MAILGUN_API_KEY: optionalText,
+  MAILGUN_DOMAIN: optionalText,
+  MAILGUN_WEBHOOK_SIGNING_KEY: optionalText,
+
+  SUPABASE_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  SUPABASE_SERVICE_ROLE_KEY: optionalText,
+  DATABASE_URL: optionalText,
+  AGENT_API_KEY: optionalText,
+  SUPABASE_WEBHOOK_SECRET: optionalText,
+  CALLBACK_ALLOWED_HOSTS: optionalText,
+
+  CLICKUP_BASE_URL: baseUrl("https://api.clickup.com"),
+  ANTHROPIC_BASE_URL: baseUrl("https://api.anthropic.com"),
+  HUNTER_BASE_URL: baseUrl("https://api.hunter.io"),
+  PERPLEXITY_BASE_URL: baseUrl("https://api.perplexity.ai"),
+  JINA_BASE_URL: baseUrl("https://r.jina.ai"),
+  MAILGUN_BASE_URL: baseUrl("https://api.mailgun.net"),
+
+  /** How often the coordinator checks that the workflow of a run in flight is still alive. */
+  RUN_WATCHDOG_SECONDS: z.coerce.number().int().positive().default(300),
+});
+
+export type AppEnv = z.infer<typeof EnvSchema>;
+
+export type ProviderName = "anthropic" | "clickup" | "hunter" | "perplexity" | "jina" | "mailgun" | "database";
+
+export interface ProviderStatus {
+  configured: boolean;
+  /** Why the provider is off, in words an admin can act on. */
+  reason?: string;
+  base_url?: string;
+}
+
+export interface AppConfig {
+  env: AppEnv;
+  providers: Record<ProviderName, ProviderStatus>;
+  /** Variables that had a value the schema refused; those variables are treated as unset. */
+  invalid: { variable: string; message: string }[];
+}
+
+function status(configured: boolean, missing: string, baseUrlValue?: string): ProviderStatus {
+  return configured
+    ? { configured: true, ...(baseUrlValue ? { base_url: baseUrlValue } : {}) }
+    : { configured: false, reason: `${missing} is not set; this provider is disabled` };
+}
+
+/** Parses the bindings; a bad value disables its variable (and is reported) instead of crashing the Worker. */
+export function parseConfig(bindings: Record<string, unknown>): AppConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const value = bindings[key];
+    if (typeof value === "string" || typeof value === "number") raw[key] = String(value);
+  }
+  const invalid: AppConfig["invalid"] = [];
+  let parsed = EnvSchema.safeParse(raw);
+  while (!parsed.success) {
+    const badKeys = new Set(parsed.error.issues.map((issue) => String(issue.path[0])));
+    for (const issue of parsed.error.issues) invalid.push({ variable: String(issue.path[0]), message: issue.message });
+    for (const key of badKeys) delete raw[key];
+    parsed = EnvSchema.safeParse(raw);
+  }
+  const env = parsed.data;
+  const database = env.DATABASE_URL
+    ? { configured: true }
+    : env.SUPABASE_URL && env.SUPABASE_SERVICE_ROLE_KEY
+      ? { configured: true, base_url: env.SUPABASE_URL }
+      : { configured: false, reason: "neither DATABASE_URL nor SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY is set" };
+  return {
+    env,
+    invalid,
+    providers: {
+      anthropic: status(!!env.ANTHROPIC_API_KEY, "ANTHROPIC_API_KEY", env.ANTHROPIC_BASE_URL),
+      clickup: status(!!env.CLICKUP_API_TOKEN, "CLICKUP_API_TOKEN", env.CLICKUP_BASE_URL),
+      hunter: status(!!env.HUNTER_API_KEY, "HUNTER_API_KEY", env.HUNTER_BASE_URL),
+      perplexity: status(!!env.PERPLEXITY_API_KEY, "PERPLEXITY_API_KEY", env.PERPLEXITY_BASE_URL),
+      jina: status(!!env.JINA_API_KEY, "JINA_API_KEY", env.JINA_BASE_URL),
+      mailgun: status(
+        !!env.MAILGUN_API_KEY && !!env.MAILGUN_DOMAIN,
+        "MAILGUN_API_KEY or MAILGUN_DOMAIN",
+        env.MAILGUN_BASE_URL,
+      ),
+      database,
+    },
+  };
+}
+
+const parsedConfigs = new WeakMap<object, AppConfig>();
+
+/** Parses once per bindings object (once per isolate in production). */
+export function configFor(bindings: object): AppConfig {
+  let config = parsedConfigs.get(bindings);
+  if (!config) {
+    config = parseConfig(bindings as Record<string, unknown>);
+    parsedConfigs.set(bindings, config);
+  }
+  return config;
+}

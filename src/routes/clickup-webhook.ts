@@ -1,0 +1,51 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnvironment } from "../app-types.ts";
+import { clickupSignature } from "../middleware/clickup-signature.ts";
+import { parseJsonBytes } from "../middleware/validation.ts";
+
+/** The documented delivery envelope; unknown fields are kept, not refused. */
+const ClickUpDelivery = z.looseObject({
+  webhook_id: z.string().min(1),
+  event: z.string().min(1),
+  task_id: z.string().min(1).optional(),
+  history_items: z
+    .array(
+      z.looseObject({
+        id: z.union([z.string(), z.number()]).transform(String),
+        parent_id: z.union([z.string(), z.number()]).transform(String).nullish(),
+      }),
+    )
+    .default([]),
+});
+
+/**
+ * `POST /webhooks/clickup`: signature first, then the envelope. A task created in the Intake list
+ * starts (or joins) its course's run; every other event is acknowledged and ignored.
+ */
+export const clickupWebhook = new Hono<AppEnvironment>().post("/webhooks/clickup", clickupSignature(), async (c) => {
+  const delivery = parseJsonBytes(c.var.rawBody, ClickUpDelivery);
+  const { log, config } = c.var;
+  const first = delivery.history_items[0];
+  const ignore = (reason: string) => {
+    log.debug("clickup_event_ignored", { event: delivery.event, task_id: delivery.task_id, reason });
+    return c.json({ received: true, action: "ignored", reason });
+  };
+
+  if (delivery.event !== "taskCreated") return ignore(`event ${delivery.event} needs no action`);
+  if (!delivery.task_id) return ignore("taskCreated without task_id");
+  const intakeListId = config.env.CLICKUP_INTAKE_LIST_ID;
+  if (!intakeListId) {
+    log.warn("clickup_intake_list_not_configured", { task_id: delivery.task_id });
+    return ignore("CLICKUP_INTAKE_LIST_ID is not set, so no list is treated as Intake");
+  }
+  if (first?.parent_id !== intakeListId) return ignore("task is not in the Intake list");
+
+  const result = await c.var.coordinators.trigger(`clickup-task:${delivery.task_id}`, {
+    source: "clickup",
+    dedupe_key: `clickup:${delivery.webhook_id}:${first.id}`,
+    course: { clickup_task_id: delivery.task_id },
+  });
+  log.info("clickup_intake_task_accepted", { task_id: delivery.task_id, job_id: result.job_id, outcome: result.outcome });
+  return c.json({ received: true, action: result.outcome, job_id: result.job_id });
+});

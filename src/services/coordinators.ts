@@ -1,0 +1,21 @@
+import type { WorkerBindings } from "../env.ts";
+import { jobDirectoryShard } from "../durable/job-directory.ts";
+import type { JobView, TriggerInput, TriggerResult } from "../durable/jobs.ts";
+
+/** Routes reach the per-course Durable Objects only through this service. */
+export interface Coordinators {
+  trigger(coordinatorKey: string, input: TriggerInput): Promise<TriggerResult>;
+  getJob(jobId: string): Promise<JobView | null>;
+}
+
+export function createCoordinators(env: WorkerBindings): Coordinators {
+  const coordinator = (key: string) => env.COURSE_COORDINATOR.get(env.COURSE_COORDINATOR.idFromName(key));
+  return {
+    trigger: (key, input) => coordinator(key).trigger(input, key),
+    async getJob(jobId) {
+      const directory = env.JOB_DIRECTORY.get(env.JOB_DIRECTORY.idFromName(jobDirectoryShard(jobId)));
+      const key = await directory.lookup(jobId);
+      return key ? coordinator(key).getJob(jobId) : null;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { z } from "zod";
+import { AppError } from "../lib/errors.ts";
+
+/** The database functions the app calls; each is `public.<name>(payload jsonb) returns jsonb`. */
+export type DbFunction =
+  | "upsert_course_for_enrichment"
+  | "start_enrichment_run"
+  | "apply_enrichment"
+  | "fail_enrichment_run"
+  | "get_enrichment_run";
+
+/** Raised when the database itself refuses or fails; `retryable` says whether trying again can help. */
+export class StoreError extends Error {
+  readonly fn: DbFunction;
+  readonly retryable: boolean;
+  readonly sqlState: string | undefined;
+
+  constructor(fn: DbFunction, message: string, opts: { retryable: boolean; sqlState?: string | undefined }) {
+    super(`${fn}: ${message}`);
+    this.name = "StoreError";
+    this.fn = fn;
+    this.retryable = opts.retryable;
+    this.sqlState = opts.sqlState;
+  }
+}
+
+/** The seam: "call this database function with this payload", result checked by a zod schema. */
+export interface Store {
+  readonly kind: "supabase" | "postgres";
+  call<S extends z.ZodType>(fn: DbFunction, payload: unknown, schema: S): Promise<z.output<S>>;
+  /** How many database round trips this store made (the benchmark reads it). */
+  readonly roundTrips: number;
+}
+
+/** SQLSTATE classes that will fail the same way again: data exceptions, integrity, syntax/access. */
+export function isPermanentSqlState(sqlState: string | undefined): boolean {
+  return !!sqlState && /^(22|23|42|P0)/.test(sqlState);
+}
+
+export function parseResult<S extends z.ZodType>(fn: DbFunction, schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new StoreError(fn, `unexpected result shape: ${result.error.issues.map((i) => i.message).join("; ")}`, {
+      retryable: false,
+    });
+  }
+  return result.data;
+}
+
+export function storeNotConfigured(): AppError {
+  return new AppError(
+    "NOT_CONFIGURED",
+    "The database is not configured: set DATABASE_URL, or SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY",
+  );
+}

@@ -1,0 +1,12 @@
+import { createApp } from "./app.ts";
+import type { WorkerBindings } from "./env.ts";
+
+export { CourseCoordinator } from "./durable/course-coordinator.ts";
+export { JobDirectory } from "./durable/job-directory.ts";
+export { EnrichCourse } from "./durable/enrich-course.ts";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<WorkerBindings>;

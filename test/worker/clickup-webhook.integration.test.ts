@@ -1,0 +1,76 @@
+import { env } from "cloudflare:workers";
+import { introspectWorkflow } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { CLICKUP_SECRET, deliverClickUp, hmacHex, taskCreated } from "./helpers.ts";
+
+describe("POST /webhooks/clickup (integration)", () => {
+  describe("happy", () => {
+    it("a signed taskCreated in the Intake list starts exactly one run, even when delivered 5 times", async () => {
+      await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
+      await workflows.modifyAll(async (m) => m.disableRetryDelays());
+      const payload = taskCreated(`task-${crypto.randomUUID()}`);
+      const responses = [];
+      for (let i = 0; i < 5; i++) responses.push(await deliverClickUp(payload));
+      const bodies = (await Promise.all(responses.map((r) => r.json()))) as { action: string; job_id: string }[];
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(bodies[0]!.action).toBe("new");
+      expect(bodies.slice(1).map((b) => b.action)).toEqual(["duplicate", "duplicate", "duplicate", "duplicate"]);
+      expect(new Set(bodies.map((b) => b.job_id)).size).toBe(1);
+      const instances = await workflows.get();
+      expect(instances).toHaveLength(1);
+      // No ClickUp token is configured in this suite, so the run cannot read the task: it must end
+      // visibly failed with that reason, not hang.
+      await instances[0]!.waitForStatus("complete");
+      expect(await instances[0]!.getOutput()).toMatchObject({ status: "failed", error: expect.stringContaining("CLICKUP_API_TOKEN") });
+    });
+
+    it("events other than an Intake taskCreated are acknowledged and ignored", async () => {
+      await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
+      const others = [
+        { ...taskCreated("t-other-list", { listId: "some-other-list" }) },
+        { ...taskCreated("t-status"), event: "taskStatusUpdated" },
+        { ...taskCreated("t-updated"), event: "taskUpdated" },
+        { webhook_id: "wh-1", event: "listCreated", history_items: [] },
+      ];
+      for (const payload of others) {
+        const response = await deliverClickUp(payload);
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({ received: true, action: "ignored" });
+      }
+      expect(await workflows.get()).toHaveLength(0);
+    });
+  });
+
+  describe("security", () => {
+    it("a wrong, missing or re-serialized-body signature → 401 and no run", async () => {
+      await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
+      const payload = taskCreated(`task-${crypto.randomUUID()}`);
+      const compact = JSON.stringify(payload);
+      const pretty = JSON.stringify(payload, null, 2);
+      const cases = [
+        { signature: "0".repeat(64) },
+        { signature: null },
+        { signature: await hmacHex("another-secret", compact) },
+        // Signed over the compact form but sent re-serialized: same JSON, different bytes.
+        { signature: await hmacHex(CLICKUP_SECRET, compact), rawBody: pretty },
+      ];
+      for (const options of cases) {
+        const response = await deliverClickUp(payload, options);
+        expect(response.status).toBe(401);
+        expect(await response.json()).toMatchObject({ error: { code: "UNAUTHORIZED" } });
+      }
+      expect(await workflows.get()).toHaveLength(0);
+    });
+  });
+
+  describe("errors", () => {
+    it("a signed body that is not JSON or not a ClickUp envelope → 400 with details", async () => {
+      const notJson = await deliverClickUp(null, { rawBody: "{oops" });
+      expect(notJson.status).toBe(400);
+      const wrongShape = await deliverClickUp({ hello: "world" });
+      expect(wrongShape.status).toBe(400);
+      const body = (await wrongShape.json()) as { error: { details: { path: string }[] } };
+      expect(body.error.details.map((d) => d.path)).toEqual(expect.arrayContaining(["webhook_id", "event"]));
+    });
+  });
+});

@@ -1,0 +1,13 @@
+import type { WorkerBindings } from "../../src/env.ts";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerBindings {
+      DATABASE_URL: string;
+    }
+    interface GlobalProps {
+      mainModule: typeof import("../../src/worker.ts");
+      durableNamespaces: "CourseCoordinator" | "JobDirectory";
+    }
+  }
+}

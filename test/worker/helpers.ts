@@ -1,0 +1,83 @@
+import { env, exports } from "cloudflare:workers";
+import postgres from "postgres";
+
+export const API_KEY = "test-agent-api-key";
+export const CLICKUP_SECRET = "test-clickup-webhook-secret";
+export const SUPABASE_SECRET = "test-supabase-webhook-secret";
+export const INTAKE_LIST_ID = "intake-list-1";
+
+/** Sends a request through the Worker's real fetch handler (same isolate, real bindings). */
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`http://golf.test${path}`, init));
+}
+
+export function postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return call(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+export async function hmacHex(secret: string, body: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body));
+  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A ClickUp delivery, signed over the exact bytes sent unless a signature is given. */
+export async function deliverClickUp(payload: unknown, opts: { signature?: string | null; rawBody?: string } = {}) {
+  const body = opts.rawBody ?? JSON.stringify(payload);
+  const signature = opts.signature === undefined ? await hmacHex(CLICKUP_SECRET, body) : opts.signature;
+  return call("/webhooks/clickup", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(signature === null ? {} : { "x-signature": signature }) },
+    body,
+  });
+}
+
+export function taskCreated(taskId: string, opts: { webhookId?: string; historyId?: string; listId?: string } = {}) {
+  return {
+    webhook_id: opts.webhookId ?? "wh-1",
+    event: "taskCreated",
+    task_id: taskId,
+    history_items: [
+      {
+        id: opts.historyId ?? `hist-${taskId}`,
+        type: 1,
+        date: String(Date.now()),
+        field: "status",
+        parent_id: opts.listId ?? INTAKE_LIST_ID,
+        data: { status_type: "open" },
+        source: null,
+        user: { id: 183, username: "Rep", email: "rep@example.com" },
+        before: { status: null },
+        after: { status: "new" },
+      },
+    ],
+  };
+}
+
+/** A postgres.js client on the test database (from inside workerd, over cloudflare:sockets). */
+export async function withDb<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(String(env.DATABASE_URL), { max: 1, fetch_types: false, prepare: false, onnotice: () => {} });
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+export function uniqueCourseName(label: string): string {
+  return `${label} ${crypto.randomUUID().slice(0, 8)} Golf Club`;
+}
+
+export async function enrich(body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const response = await postJson("/api/enrich-course", body, { "x-api-key": API_KEY, ...headers });
+  return { response, json: (await response.json()) as Record<string, unknown> };
+}
+
+export async function getJob(jobId: string) {
+  const response = await call(`/api/jobs/${jobId}`, { headers: { "x-api-key": API_KEY } });
+  return { response, json: (await response.json()) as Record<string, unknown> };
+}

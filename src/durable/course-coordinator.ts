@@ -315,7 +315,7 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
   }
 
   /** Ids of this course's current and pending jobs (for tests and the admin view). */
-  queue(): { current: string | null; pending: string | null } {
+  queueState(): { current: string | null; pending: string | null } {
     return { current: this.activeJob()?.job_id ?? null, pending: this.pendingJob()?.job_id ?? null };
   }
 }

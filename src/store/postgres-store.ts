@@ -27,7 +27,7 @@ export function createPostgresStore(databaseUrl: string): Store {
       });
       try {
         roundTrips++;
-        const rows = await sql.unsafe(`select public.${fn}(payload => $1::jsonb) as result`, [
+        const rows = await sql.unsafe(`select public.${fn}(payload => $1::text::jsonb) as result`, [
           JSON.stringify(payload ?? {}),
         ]);
         return parseResult(fn, schema, rows[0]?.result ?? null);

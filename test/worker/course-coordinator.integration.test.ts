@@ -32,7 +32,7 @@ describe("CourseCoordinator (integration)", () => {
     expect(first.outcome).toBe("new");
     expect(second).toMatchObject({ outcome: "follow_up", status: "queued" });
     expect(third).toMatchObject({ outcome: "follow_up", job_id: second.job_id });
-    expect(await coordinator.queue()).toEqual({ current: first.job_id, pending: second.job_id });
+    expect(await coordinator.queueState()).toEqual({ current: first.job_id, pending: second.job_id });
 
     // The first run finishes, which starts the follow-up; then that one finishes too.
     const [firstInstance] = await workflows.get();
@@ -48,7 +48,7 @@ describe("CourseCoordinator (integration)", () => {
     const [a, b] = await Promise.all([getJob(first.job_id), getJob(second.job_id)]);
     expect(a.json).toMatchObject({ status: "succeeded" });
     expect(b.json).toMatchObject({ status: "succeeded", coalesced_triggers: 1 });
-    expect(await coordinator.queue()).toEqual({ current: null, pending: null });
+    expect(await coordinator.queueState()).toEqual({ current: null, pending: null });
     const runs = await withDb((sql) => sql`select r.status from enrichment_runs r join courses c on c.id = r.course_id
       where c.course_name = ${name} order by r.created_at`);
     expect(runs.map((r) => r.status)).toEqual(["succeeded", "succeeded"]);
@@ -93,7 +93,7 @@ describe("CourseCoordinator (integration)", () => {
     expect(await runDurableObjectAlarm(coordinator)).toBe(true);
     const job = await coordinator.getJob(jobId);
     expect(job).toMatchObject({ status: "failed", error: expect.stringContaining("workflow") });
-    expect(await coordinator.queue()).toEqual({ current: null, pending: null });
+    expect(await coordinator.queueState()).toEqual({ current: null, pending: null });
   });
 
   it("Supabase course INSERTs start a run keyed by the course id, deduped by record and event", async () => {

@@ -80,7 +80,12 @@ async function main(): Promise<void> {
   writeFileSync(envFile, Object.entries(merged).map(([k, v]) => `${k}=${JSON.stringify(v ?? "")}`).join("\n") + "\n", { mode: 0o600 });
 
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(flags.port), "--show-interactive-dev-session=false", "--persist-to", join(root, ".wrangler", "state"), "--env-file", envFile];
-  wrangler = spawn(join(root, "node_modules", ".bin", "wrangler"), args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  wrangler = spawn(join(root, "node_modules", ".bin", "wrangler"), args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    // Offline-friendly: no Request.cf download, no telemetry.
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+  });
   wrangler.stdout?.on("data", (chunk: Buffer) => {
     const text = chunk.toString();
     process.stdout.write(text);

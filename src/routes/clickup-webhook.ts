@@ -43,7 +43,8 @@ export const clickupWebhook = new Hono<AppEnvironment>().post("/webhooks/clickup
 
   const result = await c.var.coordinators.trigger(`clickup-task:${delivery.task_id}`, {
     source: "clickup",
-    dedupe_key: `clickup:${delivery.webhook_id}:${first.id}`,
+    // The event is part of the key: ClickUp reuses one history item id for taskCreated and its taskStatusUpdated.
+    dedupe_key: `clickup:${delivery.webhook_id}:${delivery.event}:${first.id}`,
     course: { clickup_task_id: delivery.task_id },
   });
   log.info("clickup_intake_task_accepted", { task_id: delivery.task_id, job_id: result.job_id, outcome: result.outcome });

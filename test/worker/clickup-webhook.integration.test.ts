@@ -1,14 +1,15 @@
 import { env } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CLICKUP_SECRET, deliverClickUp, hmacHex, taskCreated } from "./helpers.ts";
+import { CLICKUP_SECRET, createIntakeTask, deliverClickUp, hmacHex, taskCreated, uniqueCourseName, withDb } from "./helpers.ts";
 
 describe("POST /webhooks/clickup (integration)", () => {
   describe("happy", () => {
     it("a signed taskCreated in the Intake list starts exactly one run, even when delivered 5 times", async () => {
       await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
-      await workflows.modifyAll(async (m) => m.disableRetryDelays());
-      const payload = taskCreated(`task-${crypto.randomUUID()}`);
+      const courseName = uniqueCourseName("Intake");
+      const taskId = await createIntakeTask(`${courseName}, VA`);
+      const payload = taskCreated(taskId);
       const responses = [];
       for (let i = 0; i < 5; i++) responses.push(await deliverClickUp(payload));
       const bodies = (await Promise.all(responses.map((r) => r.json()))) as { action: string; job_id: string }[];
@@ -18,10 +19,22 @@ describe("POST /webhooks/clickup (integration)", () => {
       expect(new Set(bodies.map((b) => b.job_id)).size).toBe(1);
       const instances = await workflows.get();
       expect(instances).toHaveLength(1);
-      // No ClickUp token is configured in this suite, so the run cannot read the task: it must end
-      // visibly failed with that reason, not hang.
       await instances[0]!.waitForStatus("complete");
-      expect(await instances[0]!.getOutput()).toMatchObject({ status: "failed", error: expect.stringContaining("CLICKUP_API_TOKEN") });
+      expect(await instances[0]!.getOutput()).toMatchObject({ status: "succeeded" });
+
+      // The run read the task from ClickUp and created the course from its name.
+      const courses = await withDb((sql) => sql`select course_name, state, status, clickup_intake_task_id from courses where clickup_intake_task_id = ${taskId}`);
+      expect(courses).toEqual([{ course_name: courseName, state: "VA", status: "enriched", clickup_intake_task_id: taskId }]);
+    });
+
+    it("an intake task that names no state ends its run failed with a reason the rep can act on", async () => {
+      await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
+      await workflows.modifyAll(async (m) => m.disableRetryDelays());
+      const taskId = await createIntakeTask(uniqueCourseName("Stateless"));
+      expect((await deliverClickUp(taskCreated(taskId))).status).toBe(200);
+      const [instance] = await workflows.get();
+      await instance!.waitForStatus("complete");
+      expect(await instance!.getOutput()).toMatchObject({ status: "failed", error: expect.stringContaining("which state") });
     });
 
     it("events other than an Intake taskCreated are acknowledged and ignored", async () => {

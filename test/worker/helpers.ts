@@ -4,7 +4,7 @@ import postgres from "postgres";
 export const API_KEY = "test-agent-api-key";
 export const CLICKUP_SECRET = "test-clickup-webhook-secret";
 export const SUPABASE_SECRET = "test-supabase-webhook-secret";
-export const INTAKE_LIST_ID = "intake-list-1";
+export const INTAKE_LIST_ID = String(env.CLICKUP_INTAKE_LIST_ID);
 
 /** Sends a request through the Worker's real fetch handler (same isolate, real bindings). */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
@@ -80,4 +80,15 @@ export async function enrich(body: Record<string, unknown>, headers: Record<stri
 export async function getJob(jobId: string) {
   const response = await call(`/api/jobs/${jobId}`, { headers: { "x-api-key": API_KEY } });
   return { response, json: (await response.json()) as Record<string, unknown> };
+}
+
+/** Creates a task in the ClickUp emulator's Intake list through ClickUp's own API (as a rep would). */
+export async function createIntakeTask(name: string, customFields: { id: string; value: unknown }[] = []): Promise<string> {
+  const response = await fetch(`${String(env.CLICKUP_BASE_URL)}/api/v2/list/${INTAKE_LIST_ID}/task`, {
+    method: "POST",
+    headers: { authorization: String(env.CLICKUP_API_TOKEN), "content-type": "application/json" },
+    body: JSON.stringify({ name, custom_fields: customFields }),
+  });
+  if (!response.ok) throw new Error(`emulator refused the task: ${response.status} ${await response.text()}`);
+  return String(((await response.json()) as { id: string }).id);
 }

@@ -19,7 +19,8 @@ const { values: flags } = parseArgs({
     sandbox: { type: "boolean", default: process.env.GOLF_SANDBOX === "1" },
     port: { type: "string", default: process.env.PORT ?? "8787" },
     "db-port": { type: "string", default: process.env.GOLF_DB_PORT ?? "54329" },
-    "time-scale": { type: "string", default: process.env.GOLF_SANDBOX_TIME_SCALE ?? "1" },
+    // Emulated providers answer at once unless a time scale asks for the realistic latency shape.
+    "time-scale": { type: "string", default: process.env.GOLF_SANDBOX_TIME_SCALE },
   },
 });
 
@@ -64,7 +65,8 @@ async function main(): Promise<void> {
     const sandboxModule = join(root, "sandbox", "index.ts");
     if (!existsSync(sandboxModule)) throw new Error("--sandbox asked for, but sandbox/index.ts is missing");
     const { startSandbox } = (await import(sandboxModule)) as typeof import("../sandbox/index.ts");
-    const sandbox = await startSandbox({ timeScale: Number(flags["time-scale"]) });
+    const timeScale = flags["time-scale"] ? Number(flags["time-scale"]) : undefined;
+    const sandbox = await startSandbox(timeScale ? { latency: "realistic", timeScale } : { latency: "none" });
     stops.push(() => sandbox.close());
     Object.assign(vars, sandbox.env);
     say("sandbox_started", { note: "provider emulators (test infrastructure) on loopback", base_urls: Object.fromEntries(Object.entries(sandbox.env).filter(([k]) => k.endsWith("_BASE_URL"))) });

@@ -1,14 +1,24 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { CLICKUP_SEED } from "./sandbox/clickup/seed.ts";
-import { workerTestEnv } from "./test/support/worker-test-env.ts";
+import { startWorkerTestServices } from "./test/support/worker-test-env.ts";
 
-// Two projects: `worker` runs inside workerd (the Worker, its Durable Object and Workflow);
-// `node` runs on Node 24 (SQL tests, the provider emulators, scripts).
+/** The projects named with --project, or all when none is named. */
+function requestedProjects(argv: string[]): Set<string> | "all" {
+  const named = argv.flatMap((arg, i) => (arg === "--project" ? [argv[i + 1] ?? ""] : arg.startsWith("--project=") ? [arg.slice(10)] : []));
+  return named.length ? new Set(named) : "all";
+}
+
+// Two projects: `worker` runs inside workerd (the Worker, its Durable Objects and Workflow);
+// `node` runs on Node 24 (SQL tests, the provider emulators, integration through wrangler's harness).
 export default defineConfig(async () => {
-  const services = await workerTestEnv();
+  const projects = requestedProjects(process.argv);
+  // The workerd bindings need the services' addresses now, so they start while the config loads
+  // (only when the worker project runs); the root globalSetup stops them after the run.
+  const services = projects === "all" || projects.has("worker") ? await startWorkerTestServices() : undefined;
   return {
     test: {
+      globalSetup: ["./test/support/global-services.ts"],
       projects: [
         {
           plugins: [
@@ -18,13 +28,19 @@ export default defineConfig(async () => {
                 bindings: {
                   ENVIRONMENT: "test",
                   LOG_LEVEL: "silent",
-                  DATABASE_URL: services.databaseUrl,
-                  CLICKUP_BASE_URL: services.clickupBaseUrl,
+                  DATABASE_URL: services?.databaseUrl ?? "",
+                  CLICKUP_BASE_URL: services?.clickupBaseUrl ?? "http://127.0.0.1:9",
                   CLICKUP_API_TOKEN: "pk_test_token",
                   CLICKUP_WEBHOOK_SECRET: "test-clickup-webhook-secret",
                   SUPABASE_WEBHOOK_SECRET: "test-supabase-webhook-secret",
                   AGENT_API_KEY: "test-agent-api-key",
                   CLICKUP_INTAKE_LIST_ID: CLICKUP_SEED.intake.listId,
+                  // Every other provider points at a closed loopback port: no test reaches a real host.
+                  ANTHROPIC_BASE_URL: "http://127.0.0.1:9",
+                  HUNTER_BASE_URL: "http://127.0.0.1:9",
+                  PERPLEXITY_BASE_URL: "http://127.0.0.1:9",
+                  JINA_BASE_URL: "http://127.0.0.1:9",
+                  MAILGUN_BASE_URL: "http://127.0.0.1:9",
                 },
               },
             }),
@@ -32,7 +48,6 @@ export default defineConfig(async () => {
           test: {
             name: "worker",
             include: ["test/worker/**/*.test.ts"],
-            globalSetup: ["./test/support/global-services.ts"],
             testTimeout: 30_000,
           },
         },

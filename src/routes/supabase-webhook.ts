@@ -19,7 +19,11 @@ const NewCourse = z.looseObject({
   course_name: z.string().min(1).max(200),
   state: z.string().min(1),
   status: z.string().optional(),
+  source: z.string().nullish(),
 });
+
+/** Courses the app inserted itself belong to a run already under way. */
+const APP_SOURCES = new Set(["api", "clickup", "cron"]);
 
 /**
  * `POST /webhooks/supabase`: a course inserted in Supabase (manually or by CSV import) is enriched.
@@ -40,7 +44,10 @@ export const supabaseWebhook = new Hono<AppEnvironment>().post(
       c.var.log.warn("supabase_course_insert_unusable", { issues: course.error.issues.map((i) => i.message) });
       return c.json({ received: true, action: "ignored", reason: "record is not a course row (id, course_name, state)" }, 202);
     }
-    const { id, course_name, state, status } = course.data;
+    const { id, course_name, state, status, source } = course.data;
+    if (source && APP_SOURCES.has(source)) {
+      return c.json({ received: true, action: "ignored", reason: `course was created by the app (${source})` }, 202);
+    }
     if (status && status !== "pending_enrichment") {
       return c.json({ received: true, action: "ignored", reason: `course status is ${status}` }, 202);
     }

@@ -116,6 +116,8 @@ describe("CourseCoordinator (integration)", () => {
     const ignored = await postJson("/webhooks/supabase", { ...payload, type: "UPDATE", old_record: payload.record }, auth);
     expect(ignored.status).toBe(202);
     expect(await ignored.json()).toMatchObject({ action: "ignored" });
+    const ownInsert = await postJson("/webhooks/supabase", { ...payload, record: { ...payload.record, id: crypto.randomUUID(), source: "api" } }, auth);
+    expect(await ownInsert.json()).toMatchObject({ action: "ignored", reason: expect.stringContaining("created by the app") });
     expect((await postJson("/webhooks/supabase", payload, { authorization: "Bearer wrong" })).status).toBe(401);
     expect((await postJson("/webhooks/supabase", payload)).status).toBe(401);
     expect((await postJson("/webhooks/supabase", { type: "INSERT" }, auth)).status).toBe(400);

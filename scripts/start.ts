@@ -24,6 +24,13 @@ const { values: flags } = parseArgs({
   },
 });
 
+/** Fake route secrets for `--sandbox` demos (never used outside the sandbox). */
+const SANDBOX_SECRETS = { AGENT_API_KEY: "sandbox-agent-key", SUPABASE_WEBHOOK_SECRET: "sandbox-supabase-secret" } as const;
+
+function pick(source: Record<string, string | undefined>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.flatMap((k) => (source[k] ? [[k, source[k]]] : [])));
+}
+
 function say(message: string, fields: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ timestamp: new Date().toISOString(), level: "INFO", component: "start", action: message, ...fields }));
 }
@@ -69,14 +76,16 @@ async function main(): Promise<void> {
     const sandbox = await startSandbox(timeScale ? { latency: "realistic", timeScale } : { latency: "none" });
     stops.push(() => sandbox.close());
     Object.assign(vars, sandbox.env);
-    say("sandbox_started", { note: "provider emulators (test infrastructure) on loopback", base_urls: Object.fromEntries(Object.entries(sandbox.env).filter(([k]) => k.endsWith("_BASE_URL"))) });
+    // Demo secrets for the sandbox only, unless .dev.vars sets real ones.
+    Object.assign(vars, SANDBOX_SECRETS);
+    say("sandbox_started", { note: `provider emulators (test infrastructure) on loopback; the API key is ${SANDBOX_SECRETS.AGENT_API_KEY} unless .dev.vars sets AGENT_API_KEY`, base_urls: Object.fromEntries(Object.entries(sandbox.env).filter(([k]) => k.endsWith("_BASE_URL"))) });
   }
 
   // One env file for wrangler: the user's .dev.vars (real keys), then what this script computed.
   // Wrangler loads an --env-file as secrets, so none of these values is printed.
   const devVarsPath = join(root, ".dev.vars");
   const userVars = existsSync(devVarsPath) ? parseEnv(readFileSync(devVarsPath, "utf8")) : {};
-  const merged = { ...userVars, ...vars };
+  const merged = flags.sandbox ? { ...vars, ...pick(userVars, ["AGENT_API_KEY", "SUPABASE_WEBHOOK_SECRET"]) } : { ...userVars, ...vars };
   const envFile = join(root, ".data", "dev.env");
   mkdirSync(dirname(envFile), { recursive: true });
   writeFileSync(envFile, Object.entries(merged).map(([k, v]) => `${k}=${JSON.stringify(v ?? "")}`).join("\n") + "\n", { mode: 0o600 });

@@ -3,6 +3,10 @@ import { defineConfig } from "vitest/config";
 import { CLICKUP_SEED } from "./sandbox/clickup/seed.ts";
 import { startWorkerTestServices } from "./test/support/worker-test-env.ts";
 
+const CLOSED_PROVIDERS = Object.fromEntries(
+  ["CLICKUP", "ANTHROPIC", "HUNTER", "PERPLEXITY", "JINA", "MAILGUN"].map((p) => [`${p}_BASE_URL`, "http://127.0.0.1:9"]),
+);
+
 /** The projects named with --project, or all when none is named. */
 function requestedProjects(argv: string[]): Set<string> | "all" {
   const named = argv.flatMap((arg, i) => (arg === "--project" ? [argv[i + 1] ?? ""] : arg.startsWith("--project=") ? [arg.slice(10)] : []));
@@ -29,18 +33,15 @@ export default defineConfig(async () => {
                   ENVIRONMENT: "test",
                   LOG_LEVEL: "silent",
                   DATABASE_URL: services?.databaseUrl ?? "",
-                  CLICKUP_BASE_URL: services?.clickupBaseUrl ?? "http://127.0.0.1:9",
-                  CLICKUP_API_TOKEN: "pk_test_token",
+                  // Every provider is an emulator on loopback (or, without services, a closed port): no test reaches a real host.
+                  ...(services?.providerEnv ?? CLOSED_PROVIDERS),
                   CLICKUP_WEBHOOK_SECRET: "test-clickup-webhook-secret",
                   SUPABASE_WEBHOOK_SECRET: "test-supabase-webhook-secret",
                   AGENT_API_KEY: "test-agent-api-key",
                   CLICKUP_INTAKE_LIST_ID: CLICKUP_SEED.intake.listId,
-                  // Every other provider points at a closed loopback port: no test reaches a real host.
-                  ANTHROPIC_BASE_URL: "http://127.0.0.1:9",
-                  HUNTER_BASE_URL: "http://127.0.0.1:9",
-                  PERPLEXITY_BASE_URL: "http://127.0.0.1:9",
-                  JINA_BASE_URL: "http://127.0.0.1:9",
-                  MAILGUN_BASE_URL: "http://127.0.0.1:9",
+                  CALLBACK_ALLOWED_HOSTS: "127.0.0.1",
+                  HUNTER_VERIFY_POLL_MS: "5",
+                  PROVIDER_TIMEOUT_MS: "1500",
                 },
               },
             }),
@@ -48,6 +49,8 @@ export default defineConfig(async () => {
           test: {
             name: "worker",
             include: ["test/worker/**/*.test.ts"],
+            // One file at a time: the files share the emulators, whose faults and request logs are global.
+            fileParallelism: false,
             testTimeout: 30_000,
           },
         },

@@ -29,7 +29,7 @@ export const EnvSchema = z.object({
 
   ANTHROPIC_API_KEY: optionalText,
   ANTHROPIC_MODEL: z.string().default("claude-haiku-4-5"),
-  ANTHROPIC_MODEL_STRONG: z.string().default("claude-sonnet-4-5"),
+  ANTHROPIC_MODEL_STRONG: z.string().default("claude-sonnet-4-6"),
   CLICKUP_API_TOKEN: optionalText,
   CLICKUP_WEBHOOK_SECRET: optionalText,
   CLICKUP_TEAM_ID: optionalText,
@@ -54,6 +54,14 @@ export const EnvSchema = z.object({
   PERPLEXITY_BASE_URL: baseUrl("https://api.perplexity.ai"),
   JINA_BASE_URL: baseUrl("https://r.jina.ai"),
   MAILGUN_BASE_URL: baseUrl("https://api.mailgun.net"),
+
+  /** A run stops making paid model/research calls once its spend reaches this, and ends `partial`. */
+  SPEND_CAP_USD: z.coerce.number().positive().default(0.25),
+  PERPLEXITY_MODEL: z.string().default("perplexity/sonar"),
+  /** Per-request timeout for provider calls (a slow answer is retried like any transient failure). */
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Pause between polls of Hunter's verifier while it answers 202 ("still verifying"). */
+  HUNTER_VERIFY_POLL_MS: z.coerce.number().int().min(0).default(1500),
 
   /** How often the coordinator checks that the workflow of a run in flight is still alive. */
   RUN_WATCHDOG_SECONDS: z.coerce.number().int().positive().default(300),
@@ -112,7 +120,10 @@ export function parseConfig(bindings: Record<string, unknown>): AppConfig {
       clickup: status(!!env.CLICKUP_API_TOKEN, "CLICKUP_API_TOKEN", env.CLICKUP_BASE_URL),
       hunter: status(!!env.HUNTER_API_KEY, "HUNTER_API_KEY", env.HUNTER_BASE_URL),
       perplexity: status(!!env.PERPLEXITY_API_KEY, "PERPLEXITY_API_KEY", env.PERPLEXITY_BASE_URL),
-      jina: status(!!env.JINA_API_KEY, "JINA_API_KEY", env.JINA_BASE_URL),
+      // Jina Reader answers without a key too, at a lower rate limit.
+      jina: env.JINA_API_KEY
+        ? { configured: true, base_url: env.JINA_BASE_URL }
+        : { configured: true, base_url: env.JINA_BASE_URL, reason: "JINA_API_KEY is not set: Jina Reader is used keyless, at its lower rate limit" },
       mailgun: status(
         !!env.MAILGUN_API_KEY && !!env.MAILGUN_DOMAIN,
         "MAILGUN_API_KEY or MAILGUN_DOMAIN",

@@ -10,6 +10,7 @@ import type {
   JobStatus,
   JobStep,
   JobView,
+  StepReport,
   RunOutcome,
   TriggerInput,
   TriggerResult,
@@ -204,17 +205,17 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
     }
   }
 
-  /** Called by the workflow as each step starts and ends. */
-  recordStep(jobId: string, step: JobStep, courseId?: string): void {
+  /** Called by the workflow as each step or provider call ends (replays send the same report again). */
+  recordStep(jobId: string, report: StepReport, courseId?: string): void {
     const job = this.job(jobId);
     if (!job || !ACTIVE.includes(job.status)) return;
-    const steps = (JSON.parse(job.steps) as JobStep[]).filter((s) => s.agent !== step.agent);
-    steps.push(step);
-    const cost = steps.reduce((sum, s) => sum + s.cost_usd, 0);
+    const reports = (JSON.parse(job.steps) as StepReport[]).filter((r) => r.key !== report.key);
+    reports.push(report);
+    const cost = reports.reduce((sum, r) => sum + r.cost_usd, 0);
     this.sql.exec(
       "UPDATE jobs SET steps = ?, cost_usd = ?, status = 'running', course_id = COALESCE(?, course_id) WHERE job_id = ?",
-      JSON.stringify(steps),
-      cost,
+      JSON.stringify(reports),
+      Math.round(cost * 1e6) / 1e6,
       courseId ?? null,
       jobId,
     );
@@ -303,7 +304,7 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
       course_id: job.course_id,
       status: job.status,
       source: job.source,
-      steps: JSON.parse(job.steps) as JobStep[],
+      steps: summarizeSteps(JSON.parse(job.steps) as StepReport[]),
       cost_usd: job.cost_usd,
       duration_ms: job.duration_ms,
       created_at: new Date(job.created_at).toISOString(),
@@ -318,4 +319,29 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
   queueState(): { current: string | null; pending: string | null } {
     return { current: this.activeJob()?.job_id ?? null, pending: this.pendingJob()?.job_id ?? null };
   }
+}
+
+const STATUS_RANK: Record<JobStep["status"], number> = { succeeded: 0, skipped: 1, running: 2, failed: 3 };
+
+/** Merges step reports per agent label, in the order the labels first appeared. */
+export function summarizeSteps(reports: StepReport[]): JobStep[] {
+  const byLabel = new Map<string, StepReport[]>();
+  for (const report of [...reports].sort((a, b) => a.started_at - b.started_at)) {
+    const list = byLabel.get(report.label) ?? [];
+    list.push(report);
+    byLabel.set(report.label, list);
+  }
+  return [...byLabel.entries()].map(([agent, list]) => {
+    const status = list.reduce<JobStep["status"]>((worst, r) => (STATUS_RANK[r.status] > STATUS_RANK[worst] ? r.status : worst), "succeeded");
+    const finished = list.every((r) => r.finished_at !== null) ? Math.max(...list.map((r) => r.finished_at ?? 0)) : null;
+    const error = list.find((r) => r.error)?.error;
+    return {
+      agent,
+      status,
+      duration_ms: finished === null ? null : finished - Math.min(...list.map((r) => r.started_at)),
+      cost_usd: Math.round(list.reduce((sum, r) => sum + r.cost_usd, 0) * 1e6) / 1e6,
+      calls: list.filter((r) => r.provider_call).length,
+      ...(error ? { error } : {}),
+    };
+  });
 }

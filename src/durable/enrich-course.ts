@@ -1,59 +1,79 @@
-import { WorkflowEntrypoint, type WorkflowStep, type WorkflowEvent } from "cloudflare:workers";
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
+import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.ts";
 import { configFor, type WorkerBindings } from "../env.ts";
 import { PermanentError } from "../lib/errors.ts";
-import { createLogger } from "../lib/log.ts";
+import { createLogger, type Logger } from "../lib/log.ts";
+import { runEnrichCoursePipeline, type PipelineRuntime } from "../pipeline/enrich-course-pipeline.ts";
+import { type AgentCallRecord, RunLedger, usageRecord } from "../pipeline/runner.ts";
+import { createProviders } from "../providers/index.ts";
+import { ProviderError } from "../providers/provider-error.ts";
+import type { CallUsage } from "../providers/usage.ts";
 import { createStore, StoreError } from "../store/index.ts";
-import { pipelineFor, type PipelineContext, type PipelineState } from "../pipeline/enrich-course-pipeline.ts";
-import type { EnrichCourseParams, JobStep, RunOutcome } from "./jobs.ts";
 import { FailRunResult } from "../store/records.ts";
+import type { EnrichCourseParams, RunOutcome, StepReport } from "./jobs.ts";
 
 export type { EnrichCourseParams } from "./jobs.ts";
 
-/** Provider and database calls: transient errors back off exponentially, at most 3 attempts. */
-const RETRIED = { retries: { limit: 2, delay: "1 second", backoff: "exponential" }, timeout: "2 minutes" } as const;
+/** Transient errors back off exponentially (1 s, 2 s): at most 3 attempts. */
+const RETRIED: WorkflowStepConfig = { retries: { limit: 2, delay: "1 second", backoff: "exponential" }, timeout: "2 minutes" };
+
+/** What a provider-call step stores (memoized): the answer and its usage, or why no call was made. */
+type CallEnvelope =
+  | { made: true; value: unknown; usage: CallUsage; started_at: number; duration_ms: number; attempts: number }
+  | { made: false; reason: "spend_cap" };
 
 /**
- * EnrichCourse: one durable run for one course. Each pipeline step is a memoized `step.do`,
- * so a crash or redeploy resumes after the last finished step. The step list lives in
- * `src/pipeline/enrich-course-pipeline.ts`; this class only runs it, reports progress to the
- * course's coordinator, and makes sure a failure is recorded (course `failed`, never stuck `enriching`).
+ * EnrichCourse: one durable run for one course. The pipeline (`src/pipeline/enrich-course-pipeline.ts`)
+ * says what runs and in what order; this class makes every step and every provider call a memoized,
+ * retried `step.do`, keeps the run's spend, reports progress to the course's coordinator, and makes
+ * sure a failure is recorded (course `failed`, never stuck `enriching`).
  */
 export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCourseParams> {
   override async run(event: Readonly<WorkflowEvent<EnrichCourseParams>>, step: WorkflowStep): Promise<RunOutcome> {
     const params = event.payload;
     const config = configFor(this.env);
-    const log = createLogger(config.env.LOG_LEVEL, { component: "enrich_course", job_id: params.job_id });
+    const log = createLogger(config.env.LOG_LEVEL, { component: "enrich_course", job_id: params.job_id, course_name: params.course.course_name });
     const coordinator = this.env.COURSE_COORDINATOR.get(this.env.COURSE_COORDINATOR.idFromName(params.coordinator_key));
-    const context: PipelineContext = { params, config, store: () => createStore(config), log };
+    const ledger = new RunLedger(config.env.SPEND_CAP_USD);
     const startedAt = event.timestamp.getTime();
-    let state: PipelineState = { course: null, cost_usd: 0 };
+    let courseId: string | undefined;
+
+    const report = async (r: StepReport) => {
+      try {
+        await coordinator.recordStep(params.job_id, r, courseId);
+      } catch (error) {
+        log.warn("progress_report_failed", { step: r.key, error });
+      }
+    };
+
+    const pipelineStep = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+      const began = Date.now();
+      const result = (await step.do(name, RETRIED, async () => {
+        try {
+          return (await fn()) as Rpc.Serializable<unknown>;
+        } catch (error) {
+          throw asStepError(error);
+        }
+      })) as T;
+      const id = (result as { id?: unknown } | null)?.id;
+      if (name === "load_course" && typeof id === "string") courseId = id;
+      await report({ label: name, key: name, status: "succeeded", started_at: began, finished_at: Date.now(), cost_usd: 0, provider_call: false });
+      return result;
+    };
+
+    const agents: AgentContext = {
+      providers: createProviders(config),
+      models: { cheap: config.env.ANTHROPIC_MODEL, strong: config.env.ANTHROPIC_MODEL_STRONG },
+      log,
+      call: (label, fn, opts) => this.providerCall(step, ledger, log, report, label, fn, opts?.critical ?? false),
+    };
+
+    const runtime: PipelineRuntime = { params, config, log, store: () => createStore(config), agents, ledger, step: pipelineStep, startedAt };
 
     try {
-      for (const pipelineStep of pipelineFor(params)) {
-        state = await step.do(pipelineStep.name, RETRIED, async () => {
-          const began = Date.now();
-          await coordinator.recordStep(params.job_id, stepView(pipelineStep.name, "running", null, 0), state.course?.id);
-          try {
-            const next = await pipelineStep.run(context, state);
-            const cost = next.cost_usd - state.cost_usd;
-            await coordinator.recordStep(
-              params.job_id,
-              stepView(pipelineStep.name, "succeeded", Date.now() - began, cost),
-              next.course?.id,
-            );
-            return next;
-          } catch (error) {
-            throw asStepError(error);
-          }
-        });
-      }
-      const outcome: RunOutcome = {
-        status: "succeeded",
-        course_id: state.course?.id,
-        cost_usd: state.cost_usd,
-        duration_ms: Date.now() - startedAt,
-      };
+      const result = await runEnrichCoursePipeline(runtime);
+      const outcome: RunOutcome = { status: result.status, course_id: result.course_id, cost_usd: result.cost_usd, duration_ms: Date.now() - startedAt };
       await step.do("report_finished", RETRIED, async () => {
         await coordinator.runFinished(params.job_id, outcome);
         return true;
@@ -61,20 +81,22 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
       return outcome;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      log.error("run_failed", { course_id: state.course?.id, course_name: params.course.course_name, error: reason });
-      const outcome: RunOutcome = {
-        status: "failed",
-        course_id: state.course?.id,
-        error: reason,
-        cost_usd: state.cost_usd,
-        duration_ms: Date.now() - startedAt,
-      };
-      const courseId = state.course?.id;
-      if (courseId) {
+      // The admin alert: one error-level line with the reason (and, once ClickUp is wired, a comment on the intake task).
+      log.error("run_failed", { alert: "admin", course_id: courseId, error: reason, cost: ledger.spentUsd });
+      const outcome: RunOutcome = { status: "failed", course_id: courseId, error: reason, cost_usd: ledger.spentUsd, duration_ms: Date.now() - startedAt };
+      const failedCourseId = courseId;
+      if (failedCourseId) {
         await step.do("mark_failed", RETRIED, async () => {
-          await context.store().call(
+          await runtime.store().call(
             "fail_enrichment_run",
-            { run_id: params.job_id, course_id: courseId, error: reason, duration_ms: outcome.duration_ms, cost_usd: outcome.cost_usd },
+            {
+              run_id: params.job_id,
+              course_id: failedCourseId,
+              error: reason,
+              duration_ms: outcome.duration_ms,
+              cost_usd: outcome.cost_usd,
+              agent_calls: [...ledger.calls.values()].map(({ started_at: _s, ...call }) => call),
+            },
             FailRunResult,
           );
           return true;
@@ -87,15 +109,79 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
       return outcome;
     }
   }
+
+  /** One provider call as a durable step: memoized, retried, capped by spend, recorded in the ledger. */
+  private async providerCall<T>(
+    step: WorkflowStep,
+    ledger: RunLedger,
+    log: Logger,
+    report: (r: StepReport) => Promise<void>,
+    label: CallLabel,
+    fn: () => Promise<{ value: T; usage: CallUsage }>,
+    critical: boolean,
+  ): Promise<T | Missing> {
+    const began = Date.now();
+    let envelope: CallEnvelope;
+    try {
+      envelope = (await step.do(label.step, RETRIED, async (ctx) => {
+        if (!ledger.mayCall(label)) return { made: false, reason: "spend_cap" } satisfies CallEnvelope;
+        const started = Date.now();
+        try {
+          const { value, usage } = await fn();
+          return { made: true, value: value as Rpc.Serializable<unknown>, usage, started_at: started, duration_ms: Date.now() - started, attempts: ctx.attempt } satisfies CallEnvelope;
+        } catch (error) {
+          // Honour the provider's retry-after before the step's own backoff starts.
+          if (error instanceof ProviderError && error.retryable && error.retryAfterMs) await sleep(error.retryAfterMs);
+          throw asStepError(error);
+        }
+      })) as CallEnvelope;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const failed: AgentCallRecord = {
+        agent: label.agent, call_key: label.step, contact_name: label.contact ?? null, provider: label.provider, model: null,
+        status: "failed", attempts: 3, duration_ms: Date.now() - began, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: message.slice(0, 500), started_at: began,
+      };
+      ledger.record(failed);
+      log.warn("agent_call_failed", { agent: label.agent, contact_name: label.contact, action: label.step, error: message });
+      await report({ label: agentLabel(label), key: label.step, status: "failed", started_at: began, finished_at: Date.now(), cost_usd: 0, provider_call: true, error: message.slice(0, 300) });
+      if (critical) throw error;
+      return { missing: "failed", error: message };
+    }
+
+    if (!envelope.made) {
+      ledger.record({
+        agent: label.agent, call_key: label.step, contact_name: label.contact ?? null, provider: label.provider, model: null,
+        status: "skipped", attempts: 0, duration_ms: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: "spend cap reached", started_at: began,
+      });
+      log.warn("agent_call_skipped", { agent: label.agent, contact_name: label.contact, action: label.step, reason: "spend_cap", cost: ledger.spentUsd });
+      await report({ label: agentLabel(label), key: label.step, status: "skipped", started_at: began, finished_at: began, cost_usd: 0, provider_call: true, error: "spend cap reached" });
+      return { missing: "spend_cap" };
+    }
+    ledger.record(usageRecord(label, envelope.usage, envelope));
+    log.info("agent_call", {
+      agent: label.agent, contact_name: label.contact, action: label.step, provider: envelope.usage.provider, model: envelope.usage.model,
+      cost: envelope.usage.cost_usd, duration_ms: envelope.duration_ms, input_tokens: envelope.usage.input_tokens, output_tokens: envelope.usage.output_tokens,
+    });
+    await report({
+      label: agentLabel(label), key: label.step, status: "succeeded", started_at: envelope.started_at,
+      finished_at: envelope.started_at + envelope.duration_ms, cost_usd: envelope.usage.cost_usd, provider_call: true,
+    });
+    return envelope.value as T;
+  }
 }
 
-function stepView(agent: string, status: JobStep["status"], durationMs: number | null, cost: number): JobStep {
-  return { agent, status, duration_ms: durationMs, cost_usd: Math.round(cost * 1e6) / 1e6 };
+function agentLabel(label: CallLabel): string {
+  return label.contact ? `${label.agent}:${label.contact}` : label.agent;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Errors that will fail the same way again stop retrying at once. */
 function asStepError(error: unknown): Error {
-  if (error instanceof StoreError && !error.retryable) return new NonRetryableError(error.message, "StoreError");
-  if (error instanceof PermanentError) return new NonRetryableError(error.message, "PermanentError");
+  if (error instanceof StoreError && !error.retryable) return new NonRetryableError(error.message);
+  if (error instanceof ProviderError && !error.retryable) return new NonRetryableError(error.message);
+  if (error instanceof PermanentError) return new NonRetryableError(error.message);
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -25,11 +25,28 @@ export type TriggerInput = z.infer<typeof TriggerInput>;
 export type JobStatus = "queued" | "running" | "succeeded" | "partial" | "failed";
 export type StepStatus = "running" | "succeeded" | "failed" | "skipped";
 
+/** One agent's (or pipeline step's) work in a job, as `GET /api/jobs/:id` shows it. */
 export interface JobStep {
   agent: string;
   status: StepStatus;
   duration_ms: number | null;
   cost_usd: number;
+  /** Provider calls this agent made (0 for pipeline steps such as apply_enrichment). */
+  calls: number;
+  error?: string;
+}
+
+/** What the workflow reports after each step or provider call; merged per `label` into a JobStep. */
+export interface StepReport {
+  /** Agent label: "A1", "A3:Stacy Foster", "apply_enrichment", ... */
+  label: string;
+  /** The durable step's name, unique in the run. */
+  key: string;
+  status: StepStatus;
+  started_at: number;
+  finished_at: number | null;
+  cost_usd: number;
+  provider_call: boolean;
   error?: string;
 }
 

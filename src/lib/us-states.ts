@@ -24,3 +24,7 @@ export function toStateCode(input: string): string | undefined {
 export function courseNameKey(courseName: string, stateCode: string): string {
   return `${courseName.trim().replace(/\s+/g, " ").toLowerCase()}|${stateCode.toLowerCase()}`;
 }
+
+export function stateName(code: string): string {
+  return STATES[code.toUpperCase()] ?? code;
+}

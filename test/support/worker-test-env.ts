@@ -1,9 +1,11 @@
-import { startClickUpEmulator } from "../../sandbox/clickup/index.ts";
+import { startSandbox, type Sandbox } from "../../sandbox/index.ts";
 import { createTestDatabase } from "./database.ts";
 
 export interface WorkerTestServices {
   databaseUrl: string;
-  clickupBaseUrl: string;
+  /** Every *_BASE_URL pointed at the emulators, with the sandbox's fake keys. */
+  providerEnv: Record<string, string>;
+  sandbox: Sandbox;
   stop(): Promise<void>;
 }
 
@@ -14,20 +16,21 @@ declare global {
 /**
  * The services the workerd tests reach, started while vitest loads its config (the bindings need
  * their addresses) in plain Node: a migrated database (embedded PGlite, or a fresh database on the
- * DATABASE_URL server) and the ClickUp emulator. `global-services.ts` stops them after the run.
+ * DATABASE_URL server) and every provider emulator. `global-services.ts` stops them after the run.
  * (globalSetup itself cannot start them: it is loaded with the workerd resolve conditions, under
  * which postgres.js resolves to its Cloudflare build.)
  */
 export async function startWorkerTestServices(): Promise<WorkerTestServices> {
   if (globalThis.__golfWorkerTestServices) return globalThis.__golfWorkerTestServices;
   const database = await createTestDatabase();
-  const clickup = await startClickUpEmulator({ seed: "intake", rateLimitPerMinute: 10_000 });
+  const sandbox = await startSandbox({ latency: "none", clickup: { seed: "intake", rateLimitPerMinute: 10_000 } });
   const services: WorkerTestServices = {
     databaseUrl: database.url,
-    clickupBaseUrl: clickup.url,
+    providerEnv: sandbox.env,
+    sandbox,
     async stop() {
       globalThis.__golfWorkerTestServices = undefined;
-      await clickup.close();
+      await sandbox.close();
       await database.stop();
     },
   };

@@ -8,8 +8,7 @@ describe("POST /api/enrich-course and GET /api/jobs/:id (integration)", () => {
   describe("happy", () => {
     it("accepts a course, runs the pipeline and reports the job; the course ends enriched in the database", async () => {
       await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
-      const name = uniqueCourseName("Happy");
-      const { response, json } = await enrich({ course_name: name, state: "Virginia" });
+      const { response, json } = await enrich({ course_name: "Stonebridge Golf Club", state: "Georgia", course_id: crypto.randomUUID() });
       expect(response.status).toBe(202);
       expect(json).toMatchObject({ job_id: expect.any(String), status: "processing" });
       const jobId = String(json.job_id);
@@ -22,18 +21,20 @@ describe("POST /api/enrich-course and GET /api/jobs/:id (integration)", () => {
       expect(job.response.status).toBe(200);
       expect(job.json).toMatchObject({ job_id: jobId, status: "succeeded", course_id: expect.any(String) });
       const steps = job.json.steps as { agent: string; status: string; duration_ms: number; cost_usd: number }[];
-      expect(steps.map((s) => s.agent)).toEqual(["load_course", "mark_enriching", "apply_enrichment"]);
+      expect(steps.map((s) => s.agent)).toEqual(expect.arrayContaining(["load_course", "mark_enriching", "A1", "A2", "A7", "A6", "apply_enrichment"]));
       for (const step of steps) {
-        expect(step.status).toBe("succeeded");
+        expect(step.status, step.agent).toBe("succeeded");
         expect(step.duration_ms).toBeGreaterThanOrEqual(0);
-        expect(step.cost_usd).toBe(0);
       }
+      const paid = steps.filter((s) => ["A1", "A6", "A7"].includes(s.agent));
+      for (const step of paid) expect(step.cost_usd, step.agent).toBeGreaterThan(0);
+      expect(job.json.cost_usd).toBeCloseTo(steps.reduce((sum, s) => sum + s.cost_usd, 0), 6);
 
       const rows = await withDb((sql) => sql`
         select c.status, c.state, r.status as run_status
         from courses c join enrichment_runs r on r.course_id = c.id
         where r.id = ${jobId}`);
-      expect(rows).toEqual([{ status: "enriched", state: "VA", run_status: "succeeded" }]);
+      expect(rows).toEqual([{ status: "enriched", state: "GA", run_status: "succeeded" }]);
     });
 
     it("returns the in-flight run's job id for a repeated request, and honours Idempotency-Key", async () => {

@@ -23,12 +23,12 @@ describe("CourseCoordinator (integration)", () => {
 
   it("a trigger arriving during a run is kept and runs after it; more of them fold into that one follow-up", async () => {
     await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
-    const name = uniqueCourseName("FollowUp");
-    const key = courseNameKey(name, "SC");
+    const name = "Eagle's Landing Resort & Golf";
+    const key = courseNameKey(name, "AZ");
     const coordinator = coordinatorFor(key);
-    const first = await coordinator.trigger({ source: "api", course: { course_name: name, state: "SC" } }, key);
-    const second = await coordinator.trigger({ source: "cron", dedupe_key: "cron:1", course: { course_name: name, state: "SC" } }, key);
-    const third = await coordinator.trigger({ source: "manual", dedupe_key: "manual:1", course: { course_name: name, state: "SC" } }, key);
+    const first = await coordinator.trigger({ source: "api", course: { course_name: name, state: "AZ" } }, key);
+    const second = await coordinator.trigger({ source: "cron", dedupe_key: "cron:1", course: { course_name: name, state: "AZ" } }, key);
+    const third = await coordinator.trigger({ source: "manual", dedupe_key: "manual:1", course: { course_name: name, state: "AZ" } }, key);
     expect(first.outcome).toBe("new");
     expect(second).toMatchObject({ outcome: "follow_up", status: "queued" });
     expect(third).toMatchObject({ outcome: "follow_up", job_id: second.job_id });
@@ -49,8 +49,7 @@ describe("CourseCoordinator (integration)", () => {
     expect(a.json).toMatchObject({ status: "succeeded" });
     expect(b.json).toMatchObject({ status: "succeeded", coalesced_triggers: 1 });
     expect(await coordinator.queueState()).toEqual({ current: null, pending: null });
-    const runs = await withDb((sql) => sql`select r.status from enrichment_runs r join courses c on c.id = r.course_id
-      where c.course_name = ${name} order by r.created_at`);
+    const runs = await withDb((sql) => sql`select status from enrichment_runs where id in (${first.job_id}, ${second.job_id})`);
     expect(runs.map((r) => r.status)).toEqual(["succeeded", "succeeded"]);
   });
 
@@ -60,17 +59,21 @@ describe("CourseCoordinator (integration)", () => {
       await m.disableRetryDelays();
       await m.mockStepError({ name: "apply_enrichment" }, new Error("database connection reset mid-write"), 3);
     });
-    const name = uniqueCourseName("Crash");
-    const { json } = await enrich({ course_name: name, state: "GA" });
+    const { json } = await enrich({ course_name: "Willow Creek Golf Club", state: "NC", course_id: crypto.randomUUID() });
     const [instance] = await workflows.get();
     await instance!.waitForStatus("complete");
+    const output = (await instance!.getOutput()) as { status: string; course_id: string };
+    expect(output.status).toBe("failed");
 
     const job = await getJob(String(json.job_id));
     expect(job.json).toMatchObject({ status: "failed", error: expect.stringContaining("connection reset") });
-    const [course] = await withDb((sql) => sql`select status, last_error from courses where course_name = ${name}`);
+    const [course] = await withDb((sql) => sql`select status, last_error from courses where id = ${output.course_id}`);
     expect(course).toMatchObject({ status: "failed", last_error: expect.stringContaining("connection reset") });
     const [run] = await withDb((sql) => sql`select status, error from enrichment_runs where id = ${String(json.job_id)}`);
     expect(run).toMatchObject({ status: "failed", error: expect.stringContaining("connection reset") });
+    // What the agents did before the crash is still recorded against the failed run.
+    const [calls] = await withDb((sql) => sql`select count(*)::int as n from agent_calls where run_id = ${String(json.job_id)}`);
+    expect(calls!.n).toBeGreaterThan(5);
   });
 
   it("the watchdog alarm fails a run whose workflow died without reporting, and starts the follow-up", async () => {
@@ -98,9 +101,10 @@ describe("CourseCoordinator (integration)", () => {
 
   it("Supabase course INSERTs start a run keyed by the course id, deduped by record and event", async () => {
     await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
-    const name = uniqueCourseName("Supabase");
-    const [row] = await withDb((sql) => sql`insert into courses (course_name, state) values (${name}, 'VA') returning id`);
-    const payload = { type: "INSERT", table: "courses", schema: "public", record: { id: row!.id, course_name: name, state: "VA", status: "pending_enrichment" }, old_record: null };
+    const name = "Maple Hills Golf Course";
+    const [row] = await withDb((sql) => sql`insert into courses (course_name, state, source) values (${name}, 'MI', 'csv')
+      on conflict (name_key) do update set status = 'pending_enrichment' returning id`);
+    const payload = { type: "INSERT", table: "courses", schema: "public", record: { id: row!.id, course_name: name, state: "MI", status: "pending_enrichment", source: "csv" }, old_record: null };
     const auth = { authorization: `Bearer ${SUPABASE_SECRET}` };
     const first = await postJson("/webhooks/supabase", payload, auth);
     const again = await postJson("/webhooks/supabase", payload, auth);

@@ -92,3 +92,51 @@ export async function createIntakeTask(name: string, customFields: { id: string;
   if (!response.ok) throw new Error(`emulator refused the task: ${response.status} ${await response.text()}`);
   return String(((await response.json()) as { id: string }).id);
 }
+
+export type Provider = "anthropic" | "clickup" | "hunter" | "perplexity" | "jina" | "mailgun";
+
+function emulatorUrl(provider: Provider, path: string): string {
+  return `${String(env[`${provider.toUpperCase()}_BASE_URL`])}${path}`;
+}
+
+/** Injects a fault into an emulator over its control API (route like "POST /v1/messages"). */
+export async function injectFault(provider: Provider, fault: Record<string, unknown>): Promise<void> {
+  const response = await fetch(emulatorUrl(provider, "/__emulator/faults"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(fault) });
+  if (!response.ok) throw new Error(`fault refused: ${await response.text()}`);
+}
+
+export async function clearFaults(provider: Provider): Promise<void> {
+  await fetch(emulatorUrl(provider, "/__emulator/faults"), { method: "DELETE" });
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+  time: number;
+  fault?: unknown;
+}
+
+/** What an emulator received (optionally only since a time), read back over HTTP. */
+export async function emulatorRequests(provider: Provider, since?: number): Promise<RecordedRequest[]> {
+  const query = since === undefined ? "" : `?since=${since}`;
+  const response = await fetch(emulatorUrl(provider, `/__emulator/requests${query}`));
+  return ((await response.json()) as { requests: RecordedRequest[] }).requests;
+}
+
+/** Starts a run through the API and waits for its workflow to finish; returns the job as the API shows it. */
+export async function enrichAndWait(
+  workflows: { get(): Promise<{ waitForStatus(s: string): Promise<void>; getOutput(): Promise<unknown> }[]> },
+  body: Record<string, unknown>,
+) {
+  const before = (await workflows.get()).length;
+  const { response, json } = await enrich(body);
+  if (response.status !== 202) throw new Error(`enrich refused: ${JSON.stringify(json)}`);
+  const instances = await workflows.get();
+  const instance = instances[before] ?? instances[instances.length - 1];
+  await instance!.waitForStatus("complete");
+  const output = (await instance!.getOutput()) as { status: string; course_id?: string; error?: string };
+  const job = await getJob(String(json.job_id));
+  return { jobId: String(json.job_id), output, job: job.json };
+}

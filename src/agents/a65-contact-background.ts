@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { type AgentContext, isMissing } from "./agent-context.ts";
+import type { StaffMember } from "./a2-data-extractor.ts";
+import { linkedinProfile } from "./a3-email-linkedin.ts";
+
+const Research = z.object({
+  tenure_years: z.number().min(0).max(70).nullable().describe("Years in the current role at this club"),
+  previous_clubs: z.array(z.string()).max(10).describe("Clubs or courses the person worked at before"),
+  summary: z.string().nullable().describe("One or two sentences of professional background"),
+  linkedin_url: z.string().nullable().describe("LinkedIn profile URL, if found"),
+});
+
+export interface BackgroundOutput {
+  tenure_years: number | null;
+  previous_clubs: string[];
+  background_summary: string | null;
+  linkedin_url: string | null;
+  sources: string[];
+}
+
+/** A6.5: tenure and previous clubs (and a LinkedIn profile when the search finds one). */
+export async function findContactBackground(ctx: AgentContext, input: { course_name: string; state: string; person: StaffMember; key: string }): Promise<BackgroundOutput> {
+  const empty: BackgroundOutput = { tenure_years: null, previous_clubs: [], background_summary: null, linkedin_url: null, sources: [] };
+  const perplexity = ctx.providers.perplexity;
+  if (!perplexity) return empty;
+  const research = await ctx.call({ step: `A6.5.research:${input.key}`, agent: "A6.5", provider: "perplexity", contact: input.person.name }, () =>
+    perplexity.research({
+      schemaName: "contact_background",
+      instructions: "You research golf industry professionals' careers. Use null or an empty list when not found.",
+      query: `Career background of ${input.person.name}, ${input.person.title} at ${input.course_name} (${input.state}): years in role, previous clubs, LinkedIn profile.`,
+      schema: Research,
+    }),
+  );
+  if (isMissing(research)) return empty;
+  const { answer } = research;
+  return {
+    tenure_years: answer.tenure_years,
+    previous_clubs: answer.previous_clubs.map((c) => c.trim()).filter(Boolean),
+    background_summary: answer.summary,
+    linkedin_url: linkedinProfile(answer.linkedin_url),
+    sources: research.sources.slice(0, 5),
+  };
+}

@@ -1,0 +1,70 @@
+import type { CallLabel } from "../agents/agent-context.ts";
+import type { CallUsage } from "../providers/usage.ts";
+
+/** What a run records of one provider call (an `agent_calls` row). */
+export interface AgentCallRecord {
+  agent: string;
+  call_key: string;
+  contact_name: string | null;
+  provider: string;
+  model: string | null;
+  status: "succeeded" | "failed" | "skipped";
+  attempts: number;
+  duration_ms: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  error: string | null;
+  started_at: number;
+}
+
+/**
+ * Keeps the run's provider calls and spend. Rebuilt the same way on every replay: it is fed the
+ * memoized step results in the order the pipeline awaits them.
+ */
+export class RunLedger {
+  readonly calls = new Map<string, AgentCallRecord>();
+  readonly spendCapUsd: number;
+
+  constructor(spendCapUsd: number) {
+    this.spendCapUsd = spendCapUsd;
+  }
+
+  get spentUsd(): number {
+    let total = 0;
+    for (const call of this.calls.values()) total += call.cost_usd;
+    return Math.round(total * 1e6) / 1e6;
+  }
+
+  /** Paid providers stop at the cap; flat-rate ones (Hunter, Jina) never do. */
+  mayCall(label: CallLabel): boolean {
+    return label.provider === "hunter" || label.provider === "jina" || this.spentUsd < this.spendCapUsd;
+  }
+
+  record(call: AgentCallRecord): void {
+    this.calls.set(call.call_key, call);
+  }
+
+  /** Calls that came back without data (spend cap, or failing after retries): the run is then `partial`. */
+  get incomplete(): AgentCallRecord[] {
+    return [...this.calls.values()].filter((c) => c.status !== "succeeded");
+  }
+}
+
+export function usageRecord(label: CallLabel, usage: CallUsage, timing: { started_at: number; duration_ms: number; attempts: number }): AgentCallRecord {
+  return {
+    agent: label.agent,
+    call_key: label.step,
+    contact_name: label.contact ?? null,
+    provider: usage.provider,
+    model: usage.model,
+    status: "succeeded",
+    attempts: timing.attempts,
+    duration_ms: timing.duration_ms,
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    cost_usd: usage.cost_usd,
+    error: null,
+    started_at: timing.started_at,
+  };
+}

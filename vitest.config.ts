@@ -42,6 +42,7 @@ export default defineConfig(async () => {
                   CALLBACK_ALLOWED_HOSTS: "127.0.0.1",
                   HUNTER_VERIFY_POLL_MS: "5",
                   PROVIDER_TIMEOUT_MS: "1500",
+                  CALLBACK_SINK_URL: services?.callbackSink.url ?? "http://127.0.0.1:9",
                 },
               },
             }),

@@ -70,11 +70,13 @@ export async function findEmailAndLinkedIn(
     }
   }
 
-  // Verify what Hunter has not already verified; an address off the course's domain must verify to be kept.
-  if (out.email && hunter && (out.email_status === null || out.email_status === "unknown")) {
+  // Every address is verified before it is kept (a listing can be stale: people leave); an address
+  // off the course's domain must verify to be kept at all.
+  if (out.email && hunter) {
     const email = out.email;
     const verified = await ctx.call(label("hunter.verify", "hunter"), () => hunter.verify(email));
-    if (!isMissing(verified)) out = { ...out, email_status: verified.status, email_score: out.email_score ?? verified.score };
+    if (!isMissing(verified) && verified.status !== "pending") out = { ...out, email_status: verified.status, email_score: out.email_score ?? verified.score };
+    else if (!isMissing(verified)) out = { ...out, email_status: out.email_status ?? "pending" };
   }
   const onDomain = out.email ? sameSite(emailDomain(out.email) ?? "", domain) : false;
   if (out.email && !onDomain && out.email_status !== "valid") {

@@ -1,3 +1,4 @@
+import { createEmulatorServer, type EmulatorServer } from "../../sandbox/core/server.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/index.ts";
 import { createTestDatabase } from "./database.ts";
 
@@ -6,6 +7,8 @@ export interface WorkerTestServices {
   /** Every *_BASE_URL pointed at the emulators, with the sandbox's fake keys. */
   providerEnv: Record<string, string>;
   sandbox: Sandbox;
+  /** Receives run callbacks (answers 200 and records them, readable at /__emulator/requests). */
+  callbackSink: EmulatorServer;
   stop(): Promise<void>;
 }
 
@@ -24,12 +27,15 @@ export async function startWorkerTestServices(): Promise<WorkerTestServices> {
   if (globalThis.__golfWorkerTestServices) return globalThis.__golfWorkerTestServices;
   const database = await createTestDatabase();
   const sandbox = await startSandbox({ latency: "none", clickup: { seed: "intake", rateLimitPerMinute: 10_000 } });
+  const callbackSink = await createEmulatorServer({ name: "callback-sink", handler: () => ({ status: 200, body: { received: true } }) });
   const services: WorkerTestServices = {
     databaseUrl: database.url,
     providerEnv: sandbox.env,
     sandbox,
+    callbackSink,
     async stop() {
       globalThis.__golfWorkerTestServices = undefined;
+      await callbackSink.close();
       await sandbox.close();
       await database.stop();
     },

@@ -4,6 +4,7 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerBindings {
       DATABASE_URL: string;
+      CALLBACK_SINK_URL: string;
     }
     interface GlobalProps {
       mainModule: typeof import("../../src/worker.ts");

@@ -57,6 +57,8 @@ export const EnvSchema = z.object({
 
   /** A run stops making paid model/research calls once its spend reaches this, and ends `partial`. */
   SPEND_CAP_USD: z.coerce.number().positive().default(0.25),
+  /** `parallel` (the dependency graph) or `sequential` (every agent awaited in turn, as the seed did; for the benchmark). */
+  PIPELINE_MODE: z.enum(["parallel", "sequential"]).default("parallel"),
   PERPLEXITY_MODEL: z.string().default("perplexity/sonar"),
   /** Per-request timeout for provider calls (a slow answer is retried like any transient failure). */
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),

@@ -43,9 +43,10 @@ export function callbackUrlProblem(value: string, env: AppEnv): string | null {
     .filter(Boolean);
   const production = env.ENVIRONMENT === "production";
   const privateHost = isPrivateAddress(url.hostname);
+  const loopback = LOOPBACK.has(url.hostname.toLowerCase()) || url.hostname.startsWith("127.");
   if (url.username || url.password) return "callback_url must not carry credentials";
   if (production && privateHost) return "callback_url points at a private or loopback address";
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && !production && privateHost)) {
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && !production && loopback)) {
     return "callback_url must use https";
   }
   if (!hostAllowed(url.hostname, allowed)) {

@@ -61,21 +61,22 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
   const website = site.website;
   const domain = site.domain;
 
-  const [people, intel] = await Promise.all([
-    (async () => {
+  const all = concurrency(rt.config.env.PIPELINE_MODE);
+  const [people, intel] = await all([
+    async () => {
       const data = await extractCourseData(rt.agents, { course_name: course.course_name, website, domain });
       if (data.staff.length === 0) {
         throw new PermanentError(`no staff found for ${course.course_name}${data.site_error ? ` (${data.site_error})` : ""}`);
       }
-      const contacts = await Promise.all(data.staff.map((person) => enrichContact(rt.agents, course, domain, data, person)));
+      const contacts = await all(data.staff.map((person) => () => enrichContact(rt.agents, all, course, domain, data, person)));
       return { data, contacts };
-    })(),
-    (async () => {
+    },
+    async () => {
       const profile = await countWaterHazards(rt.agents, { course_name: course.course_name, state: course.state, website });
       const courseIntel = await writeCourseIntel(rt.agents, { course_name: course.course_name, state: course.state, website, profile });
       return { profile, courseIntel };
-    })(),
-  ]);
+    },
+  ] as const);
 
   const status = rt.ledger.incomplete.length ? "partial" : "succeeded";
   const payload = applyPayload(rt, course, site, people.data, people.contacts, intel.profile, intel.courseIntel, status);
@@ -86,14 +87,26 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
   return { status, course_id: course.id, contacts: applied.contacts.length, cost_usd: rt.ledger.spentUsd };
 }
 
-async function enrichContact(ctx: AgentContext, course: CourseRecord, domain: string, data: ExtractorOutput, person: StaffMember): Promise<EnrichedContact> {
+type RunAll = <T extends readonly (() => Promise<unknown>)[]>(tasks: T) => Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }>;
+
+/** Independent work runs together; `sequential` awaits each in turn (the seed's way, kept for the benchmark's comparison). */
+function concurrency(mode: "parallel" | "sequential"): RunAll {
+  return (async (tasks: readonly (() => Promise<unknown>)[]) => {
+    if (mode === "parallel") return Promise.all(tasks.map((task) => task()));
+    const results: unknown[] = [];
+    for (const task of tasks) results.push(await task());
+    return results;
+  }) as RunAll;
+}
+
+async function enrichContact(ctx: AgentContext, all: RunAll, course: CourseRecord, domain: string, data: ExtractorOutput, person: StaffMember): Promise<EnrichedContact> {
   const key = contactKey(person.name);
   const listed = data.domain_emails.find((e) => `${e.first_name ?? ""} ${e.last_name ?? ""}`.trim().toLowerCase() === person.name.toLowerCase());
-  const [email, phone, background] = await Promise.all([
-    findEmailAndLinkedIn(ctx, { course_name: course.course_name, domain, person, known: data.domain_emails, key }),
-    findPhone(ctx, { course_name: course.course_name, person, hunterPhone: listed?.phone ?? null, coursePhone: data.course.phone, key }),
-    findContactBackground(ctx, { course_name: course.course_name, state: course.state, person, key }),
-  ]);
+  const [email, phone, background] = await all([
+    () => findEmailAndLinkedIn(ctx, { course_name: course.course_name, domain, person, known: data.domain_emails, key }),
+    () => findPhone(ctx, { course_name: course.course_name, person, hunterPhone: listed?.phone ?? null, coursePhone: data.course.phone, key }),
+    () => findContactBackground(ctx, { course_name: course.course_name, state: course.state, person, key }),
+  ] as const);
   return { person, email, phone, background };
 }
 

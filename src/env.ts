@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CourseCoordinator } from "./durable/course-coordinator.ts";
+import type { ClickUpRateGate } from "./durable/clickup-rate-gate.ts";
 import type { JobDirectory } from "./durable/job-directory.ts";
 import type { EnrichCourseParams } from "./durable/enrich-course.ts";
 
@@ -7,6 +8,7 @@ import type { EnrichCourseParams } from "./durable/enrich-course.ts";
 export interface WorkerBindings {
   COURSE_COORDINATOR: DurableObjectNamespace<CourseCoordinator>;
   JOB_DIRECTORY: DurableObjectNamespace<JobDirectory>;
+  CLICKUP_RATE_GATE: DurableObjectNamespace<ClickUpRateGate>;
   ENRICH_COURSE: Workflow<EnrichCourseParams>;
   [variable: string]: unknown;
 }
@@ -64,6 +66,11 @@ export const EnvSchema = z.object({
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** Pause between polls of Hunter's verifier while it answers 202 ("still verifying"). */
   HUNTER_VERIFY_POLL_MS: z.coerce.number().int().min(0).default(1500),
+
+  /** The ClickUp plan's request limit per token (100 Free/Unlimited/Business, 1,000 Business Plus, 10,000 Enterprise). */
+  CLICKUP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(100),
+  /** The window that limit applies to (60 s; the benchmark scales it with its time scale). */
+  CLICKUP_RATE_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
 
   /** How often the coordinator checks that the workflow of a run in flight is still alive. */
   RUN_WATCHDOG_SECONDS: z.coerce.number().int().positive().default(300),

@@ -3,6 +3,7 @@ import type { WorkerBindings } from "./env.ts";
 
 export { CourseCoordinator } from "./durable/course-coordinator.ts";
 export { JobDirectory } from "./durable/job-directory.ts";
+export { ClickUpRateGate } from "./durable/clickup-rate-gate.ts";
 export { EnrichCourse } from "./durable/enrich-course.ts";
 
 const app = createApp();

@@ -1,5 +1,6 @@
 import type { AppConfig, WorkerBindings } from "./env.ts";
 import type { Logger } from "./lib/log.ts";
+import type { ClickUpRunContext } from "./clickup/clickup-sync.ts";
 import type { Coordinators } from "./services/coordinators.ts";
 
 /** Hono generics shared by every sub-app: bindings plus the services injected by middleware. */
@@ -10,6 +11,8 @@ export interface AppEnvironment {
     log: Logger;
     requestId: string;
     coordinators: Coordinators;
+    /** The ClickUp settings and routing rules from the database (cached per isolate); null without a database. */
+    clickupContext: () => Promise<ClickUpRunContext | null>;
     /** The exact request bytes, kept by middleware that must verify a signature over them. */
     rawBody: Uint8Array;
   };

@@ -11,6 +11,8 @@ import { health } from "./routes/health.ts";
 import { jobs } from "./routes/jobs.ts";
 import { supabaseWebhook } from "./routes/supabase-webhook.ts";
 import { createCoordinators } from "./services/coordinators.ts";
+import { cachedClickUpContext } from "./clickup/clickup-sync.ts";
+import { createStore } from "./store/index.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -41,6 +43,15 @@ export function createApp() {
     c.set("log", log);
     c.set("requestId", requestId);
     c.set("coordinators", createCoordinators(c.env));
+    c.set("clickupContext", async () => {
+      if (!config.providers.database.configured) return null;
+      try {
+        return await cachedClickUpContext(config, () => createStore(config));
+      } catch (error) {
+        log.warn("clickup_settings_unavailable", { error });
+        return null;
+      }
+    });
     await next();
   });
 

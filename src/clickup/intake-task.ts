@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { AppConfig } from "../env.ts";
 import { PermanentError } from "../lib/errors.ts";
 import { toStateCode } from "../lib/us-states.ts";
 
@@ -13,28 +12,6 @@ const IntakeTask = z.looseObject({
     .optional(),
 });
 export type IntakeTask = z.infer<typeof IntakeTask>;
-
-/** Raised for ClickUp answers worth retrying (5xx, 429, network). */
-export class ClickUpUnavailable extends Error {
-  override name = "ClickUpUnavailable";
-}
-
-export async function getIntakeTask(config: AppConfig, taskId: string): Promise<IntakeTask> {
-  const token = config.env.CLICKUP_API_TOKEN;
-  if (!token) throw new PermanentError("CLICKUP_API_TOKEN is not set, so the intake task cannot be read");
-  const response = await fetch(`${config.env.CLICKUP_BASE_URL}/api/v2/task/${encodeURIComponent(taskId)}`, {
-    headers: { Authorization: token, Accept: "application/json" },
-  });
-  if (response.status === 429 || response.status >= 500) {
-    throw new ClickUpUnavailable(`ClickUp answered ${response.status} reading task ${taskId}`);
-  }
-  if (!response.ok) {
-    throw new PermanentError(`ClickUp refused reading intake task ${taskId}: ${response.status} ${await response.text()}`);
-  }
-  const parsed = IntakeTask.safeParse(await response.json());
-  if (!parsed.success) throw new ClickUpUnavailable(`ClickUp returned an unexpected task shape for ${taskId}`);
-  return parsed.data;
-}
 
 /**
  * Reads "Course Name, ST" / "Course Name - Virginia" / "Course Name (VA)" from an intake task, or a

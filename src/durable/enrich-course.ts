@@ -4,7 +4,8 @@ import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.t
 import { configFor, type WorkerBindings } from "../env.ts";
 import { PermanentError } from "../lib/errors.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
-import { runEnrichCoursePipeline, type PipelineRuntime } from "../pipeline/enrich-course-pipeline.ts";
+import { clickUpClientFor } from "../clickup/clickup-sync.ts";
+import { reportFailureToClickUp, runEnrichCoursePipeline, type PipelineRuntime } from "../pipeline/enrich-course-pipeline.ts";
 import { type AgentCallRecord, RunLedger, usageRecord } from "../pipeline/runner.ts";
 import { createProviders } from "../providers/index.ts";
 import { ProviderError } from "../providers/provider-error.ts";
@@ -69,7 +70,11 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
       call: (label, fn, opts) => this.providerCall(step, ledger, log, report, label, fn, opts?.critical ?? false),
     };
 
-    const runtime: PipelineRuntime = { params, config, log, store: () => createStore(config), agents, ledger, step: pipelineStep, startedAt };
+    const runtime: PipelineRuntime = {
+      params, config, log, store: () => createStore(config), agents, ledger, step: pipelineStep, startedAt,
+      clickup: clickUpClientFor(config, this.env),
+      clickupContext: null,
+    };
 
     try {
       const result = await runEnrichCoursePipeline(runtime);
@@ -101,6 +106,11 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
           );
           return true;
         });
+      }
+      try {
+        await reportFailureToClickUp(runtime, reason);
+      } catch (alertError) {
+        log.error("clickup_alert_failed", { error: alertError });
       }
       await step.do("report_failed", RETRIED, async () => {
         await coordinator.runFinished(params.job_id, outcome);

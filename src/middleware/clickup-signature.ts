@@ -9,9 +9,10 @@ import { AppError } from "../lib/errors.ts";
  */
 export function clickupSignature() {
   return createMiddleware<AppEnvironment>(async (c, next) => {
-    const secret = c.var.config.env.CLICKUP_WEBHOOK_SECRET;
+    // The secret `npm run clickup:setup` stored, unless the environment sets one.
+    const secret = c.var.config.env.CLICKUP_WEBHOOK_SECRET ?? (await c.var.clickupContext())?.settings?.webhook.secret;
     if (!secret) {
-      throw new AppError("NOT_CONFIGURED", "CLICKUP_WEBHOOK_SECRET is not set on the server, so ClickUp webhooks are refused");
+      throw new AppError("NOT_CONFIGURED", "no ClickUp webhook secret: set CLICKUP_WEBHOOK_SECRET or run npm run clickup:setup, so ClickUp webhooks are refused");
     }
     const signature = c.req.header("x-signature");
     if (!signature) throw new AppError("UNAUTHORIZED", "missing X-Signature header");

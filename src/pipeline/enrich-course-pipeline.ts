@@ -6,7 +6,10 @@ import { findPhone, type PhoneOutput } from "../agents/a5-phone.ts";
 import { type CourseIntel, writeCourseIntel } from "../agents/a6-course-intel.ts";
 import { findContactBackground, type BackgroundOutput } from "../agents/a65-contact-background.ts";
 import { countWaterHazards, type WaterHazardOutput } from "../agents/a7-water-hazards.ts";
-import { ClickUpUnavailable, courseFromIntakeTask, getIntakeTask } from "../clickup/intake-task.ts";
+import { type ClickUpRunContext, assigneeFor, loadClickUpContext, type LeadSyncResult, type LeadSynced, syncLeadTask } from "../clickup/clickup-sync.ts";
+import type { ClickUpClient } from "../clickup/client.ts";
+import { courseFromIntakeTask } from "../clickup/intake-task.ts";
+import { intakeSummary, type LeadContact, type LeadCourse, type LeadIntel } from "../clickup/lead-content.ts";
 import type { EnrichCourseParams } from "../durable/jobs.ts";
 import type { AppConfig } from "../env.ts";
 import { hmacSha256Hex } from "../lib/crypto.ts";
@@ -16,6 +19,9 @@ import type { Logger } from "../lib/log.ts";
 import { normalizePhone } from "../lib/phone.ts";
 import type { Store } from "../store/index.ts";
 import { ApplyEnrichmentResult, CourseRecord, StartRunResult } from "../store/records.ts";
+import { z } from "zod";
+
+const RecordedTasks = z.object({ recorded: z.number() });
 import type { RunLedger } from "./runner.ts";
 
 /** What the workflow gives the pipeline: durable steps, the agents' context and the run's ledger. */
@@ -26,6 +32,10 @@ export interface PipelineRuntime {
   store(): Store;
   agents: AgentContext;
   ledger: RunLedger;
+  /** null when CLICKUP_API_TOKEN is not set: the run then writes nothing to ClickUp. */
+  clickup: ClickUpClient | null;
+  /** Filled by the pipeline once read (the failure path uses it too). */
+  clickupContext: ClickUpRunContext | null;
   /** A durable, retried, memoized step of the pipeline itself (database writes, the callback). */
   step<T>(name: string, fn: () => Promise<T>): Promise<T>;
   startedAt: number;
@@ -54,9 +64,23 @@ export interface PipelineResult {
  */
 export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<PipelineResult> {
   const course = await rt.step("load_course", () => loadCourse(rt));
+  const clickup = rt.clickup ? await rt.step("clickup_context", () => loadClickUpContext(rt.store())) : null;
+  rt.clickupContext = clickup;
+  if (clickup?.settings_problem) rt.log.warn("clickup_not_set_up", { reason: clickup.settings_problem });
   await rt.step("mark_enriching", () => markEnriching(rt, course));
 
-  const site = await findCourseWebsite(rt.agents, course);
+  const intakeTaskId = rt.params.course.clickup_task_id;
+  const settings = clickup?.settings ?? null;
+  const [site] = await Promise.all([
+    findCourseWebsite(rt.agents, course),
+    // The rep sees the intake task move to "enriching" while the agents work.
+    rt.clickup && settings && intakeTaskId
+      ? rt.step("clickup_intake_enriching", async () => {
+          await rt.clickup!.updateTask(intakeTaskId, { status: settings.statuses.intake.enriching });
+          return true;
+        })
+      : Promise.resolve(false),
+  ]);
   if (!site.website || !site.domain) throw new PermanentError(`no website found for ${course.course_name} (${course.state})`);
   const website = site.website;
   const domain = site.domain;
@@ -83,8 +107,100 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
   const applied = await rt.step("apply_enrichment", () => rt.store().call("apply_enrichment", payload, ApplyEnrichmentResult));
   rt.log.info("enrichment_applied", { course_id: course.id, course_name: course.course_name, contacts: applied.contacts.length, status, cost: rt.ledger.spentUsd });
 
-  await deliverCallbacks(rt, { job_id: rt.params.job_id, course_id: course.id, status, course: payload.course, business_intelligence: payload.business_intelligence, contacts: payload.contacts });
+  await Promise.all([
+    writeClickUp(rt, course, payload, applied, intel.courseIntel, status),
+    deliverCallbacks(rt, { job_id: rt.params.job_id, course_id: course.id, status, course: payload.course, business_intelligence: payload.business_intelligence, contacts: payload.contacts }),
+  ]);
   return { status, course_id: course.id, contacts: applied.contacts.length, cost_usd: rt.ledger.spentUsd };
+}
+
+type ApplyPayload = ReturnType<typeof applyPayload>;
+
+/**
+ * ClickUp, after the database has the result: one lead task per contact in its segment's "New Leads"
+ * list (created once, then only changed fields updated), their ids recorded in one database call,
+ * then the intake task written back in one update and one comment that notifies the rep.
+ */
+async function writeClickUp(
+  rt: PipelineRuntime,
+  course: CourseRecord,
+  payload: ApplyPayload,
+  applied: ApplyEnrichmentResult,
+  intel: (CourseIntel & { model: string }) | null,
+  status: "succeeded" | "partial",
+): Promise<void> {
+  const client = rt.clickup;
+  const settings = rt.clickupContext?.settings;
+  if (!client || !settings) return;
+  const leadCourse: LeadCourse = {
+    course_name: course.course_name,
+    state: course.state,
+    website: payload.course.website,
+    water_hazard_count: payload.course.water_hazard_count,
+    water_hazard_confidence: payload.course.water_hazard_confidence,
+  };
+  const leadIntel: LeadIntel | null = intel
+    ? { segment: intel.segment, segment_confidence: intel.segment_confidence, segment_reasoning: intel.segment_reasoning, opportunities: intel.opportunities, conversation_starters: intel.conversation_starters, summary: intel.summary }
+    : null;
+  const assignee = assigneeFor(rt.clickupContext?.routing_rules ?? [], leadIntel?.segment ?? null, course.state);
+
+  const results: LeadSyncResult[] = await Promise.all(
+    applied.contacts.map((saved, i) => {
+      const data = payload.contacts[i];
+      if (!data) throw new Error(`contact ${saved.name} is missing from the payload`);
+      const contact: LeadContact = {
+        name: data.name, title: data.title, email: data.email, email_status: data.email_status, phone: data.phone, phone_source: data.phone_source,
+        linkedin_url: data.linkedin_url, tenure_years: data.tenure_years, previous_clubs: data.previous_clubs, sources: data.sources.background,
+      };
+      return rt.step(`clickup_lead:${contactKey(saved.name)}`, () =>
+        syncLeadTask({
+          client, settings, contactId: saved.id, existingTaskId: saved.clickup_task_id ?? null, synced: (saved.clickup_synced ?? {}) as LeadSynced,
+          contact, course: leadCourse, intel: leadIntel, assignee,
+        }),
+      );
+    }),
+  );
+  const changed = results.filter((r) => r.action !== "unchanged");
+  if (changed.length) {
+    await rt.step("clickup_record_tasks", () =>
+      rt.store().call("record_clickup_tasks", { contacts: changed.map((r) => ({ contact_id: r.contact_id, clickup_task_id: r.task_id, synced: r.synced })) }, RecordedTasks),
+    );
+  }
+
+  const intakeTaskId = rt.params.course.clickup_task_id;
+  if (!intakeTaskId) return;
+  const summary = intakeSummary({
+    course: leadCourse,
+    intel: leadIntel,
+    status,
+    contacts: applied.contacts.map((saved, i) => ({ name: saved.name, title: saved.title ?? "", email: payload.contacts[i]?.email ?? null, task_url: results[i]?.task_url ?? null })),
+  });
+  await rt.step("clickup_intake_done", async () => {
+    await client.updateTask(intakeTaskId, { status: status === "succeeded" ? settings.statuses.intake.enriched : settings.statuses.intake.needs_attention, markdown_content: summary });
+    return true;
+  });
+  await rt.step("clickup_intake_comment", async () => {
+    const found = applied.contacts.length;
+    const text =
+      status === "succeeded"
+        ? `Enriched ${course.course_name}: ${found} contact${found === 1 ? "" : "s"}${leadIntel ? `, ${leadIntel.segment} (${leadIntel.segment_confidence}/10)` : ""}. Lead tasks are in New Leads.`
+        : `Enriched ${course.course_name} with gaps: ${found} contact${found === 1 ? "" : "s"}, some lookups did not complete (${rt.ledger.incomplete.map((c) => c.agent).join(", ")}).`;
+    await client.createTaskComment(intakeTaskId, { comment_text: text, notify_all: true });
+    return true;
+  });
+}
+
+/** The failed run's admin alert on the intake task: status "needs attention" and a comment with the reason. */
+export async function reportFailureToClickUp(rt: PipelineRuntime, reason: string): Promise<void> {
+  const client = rt.clickup;
+  const settings = rt.clickupContext?.settings;
+  const intakeTaskId = rt.params.course.clickup_task_id;
+  if (!client || !intakeTaskId) return;
+  await rt.step("clickup_intake_failed", async () => {
+    if (settings) await client.updateTask(intakeTaskId, { status: settings.statuses.intake.needs_attention });
+    await client.createTaskComment(intakeTaskId, { comment_text: `Enrichment failed: ${reason}`, notify_all: true });
+    return true;
+  });
 }
 
 type RunAll = <T extends readonly (() => Promise<unknown>)[]>(tasks: T) => Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }>;
@@ -120,12 +236,13 @@ async function loadCourse(rt: PipelineRuntime): Promise<CourseRecord> {
   const { course_id, clickup_task_id } = rt.params.course;
   if (!course_id && (!course_name || !state)) {
     if (!clickup_task_id) throw new PermanentError("the trigger names no course: give course_id, or course_name and state");
-    try {
-      ({ course_name, state } = courseFromIntakeTask(await getIntakeTask(rt.config, clickup_task_id)));
-    } catch (error) {
-      if (error instanceof ClickUpUnavailable) throw new Error(error.message);
-      throw error;
-    }
+    if (!rt.clickup) throw new PermanentError("CLICKUP_API_TOKEN is not set, so the intake task cannot be read");
+    const task = await rt.clickup.getTask(clickup_task_id);
+    ({ course_name, state } = courseFromIntakeTask({
+      id: String(task.id),
+      name: task.name,
+      custom_fields: (task.custom_fields ?? []).map((f) => ({ id: String(f.id), name: String(f.name ?? ""), value: f.value })),
+    }));
   }
   const course = await rt.store().call(
     "upsert_course_for_enrichment",

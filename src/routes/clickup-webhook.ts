@@ -14,6 +14,7 @@ const ClickUpDelivery = z.looseObject({
       z.looseObject({
         id: z.union([z.string(), z.number()]).transform(String),
         parent_id: z.union([z.string(), z.number()]).transform(String).nullish(),
+        user: z.looseObject({ id: z.union([z.string(), z.number()]).transform(Number) }).nullish(),
       }),
     )
     .default([]),
@@ -32,12 +33,16 @@ export const clickupWebhook = new Hono<AppEnvironment>().post("/webhooks/clickup
     return c.json({ received: true, action: "ignored", reason });
   };
 
+  const clickup = await c.var.clickupContext();
+  // The app's own writes (status changes, lead tasks, comments) come back as webhooks: never act on them.
+  const appUserId = clickup?.settings?.app_user_id;
+  if (appUserId !== undefined && first?.user?.id === appUserId) return ignore("the app's own write");
   if (delivery.event !== "taskCreated") return ignore(`event ${delivery.event} needs no action`);
   if (!delivery.task_id) return ignore("taskCreated without task_id");
-  const intakeListId = config.env.CLICKUP_INTAKE_LIST_ID;
+  const intakeListId = config.env.CLICKUP_INTAKE_LIST_ID ?? clickup?.settings?.intake_list_id;
   if (!intakeListId) {
     log.warn("clickup_intake_list_not_configured", { task_id: delivery.task_id });
-    return ignore("CLICKUP_INTAKE_LIST_ID is not set, so no list is treated as Intake");
+    return ignore("no Intake list configured (run npm run clickup:setup or set CLICKUP_INTAKE_LIST_ID)");
   }
   if (first?.parent_id !== intakeListId) return ignore("task is not in the Intake list");
 

@@ -27,7 +27,15 @@ export const ApplyEnrichmentResult = z.object({
   run_id: z.uuid(),
   course_id: z.uuid(),
   course_status: z.string(),
-  contacts: z.array(z.object({ id: z.uuid(), name: z.string() })),
+  contacts: z.array(
+    z.object({
+      id: z.uuid(),
+      name: z.string(),
+      title: z.string().nullable().optional(),
+      clickup_task_id: z.string().nullable().optional(),
+      clickup_synced: z.record(z.string(), z.unknown()).nullable().optional(),
+    }),
+  ),
 });
 export type ApplyEnrichmentResult = z.infer<typeof ApplyEnrichmentResult>;
 

@@ -7,7 +7,9 @@ export type DbFunction =
   | "start_enrichment_run"
   | "apply_enrichment"
   | "fail_enrichment_run"
-  | "get_enrichment_run";
+  | "get_enrichment_run"
+  | "get_clickup_context"
+  | "record_clickup_tasks";
 
 /** Raised when the database itself refuses or fails; `retryable` says whether trying again can help. */
 export class StoreError extends Error {

@@ -1,0 +1,408 @@
+// The typed ClickUp API v2 client. Runs in workerd and in Node (plain fetch, no node: imports).
+//
+//   const clickup = createClickUpClient({ token, baseUrl: env.CLICKUP_BASE_URL, gate });
+//   const task = await clickup.createTask(listId, { name, markdown_content, custom_fields: [{ id, value }] });
+//
+// - Request bodies and response types come from src/clickup/openapi.d.ts (generated from ClickUp's
+//   OpenAPI file by `npm run clickup:types`). Every response is checked with a zod schema of the
+//   fields the app reads; each schema is checked at compile time against the documented type
+//   (`Documented<...>`), and a function's return type is the documented type with the checked fields
+//   replaced by their checked types (`Checked<...>`).
+// - One fetch wrapper (`call`): the gate's `acquire()` before every request and `observe()` after
+//   every answer (with X-RateLimit-*), a timeout, and ClickUpError for anything but a 2xx JSON
+//   answer of the expected shape (retryable: 429, 5xx, timeout, network, garbled JSON).
+// - The token is only ever sent in the Authorization header; it is never part of an error.
+import { z } from "zod";
+import { ClickUpError } from "./errors.ts";
+import type { paths } from "./openapi.d.ts";
+
+// ---- types from the generated file ------------------------------------------------------------
+
+type Method = "get" | "post" | "put" | "delete";
+/** The documented operation at a path and method, e.g. `Operation<"/v2/task/{task_id}", "get">`. */
+type Operation<P extends keyof paths, M extends Method> = M extends keyof paths[P] ? NonNullable<paths[P][M]> : never;
+/** The documented JSON body of a 200 answer. */
+export type ResponseOf<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { responses: { 200: { content: { "application/json": infer R } } } } ? R : never;
+/** The documented JSON request body. */
+export type RequestOf<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { requestBody?: { content: { "application/json": infer B } } } ? B : never;
+
+type Element<T> = T extends readonly (infer E)[] ? E : never;
+/** Every property optional, all the way down: what a schema of a subset of the fields must fit. */
+type DeepPartial<T> = T extends readonly (infer E)[] ? DeepPartial<E>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+/** A zod schema whose output fits the documented type: it checks some of the fields, with their documented types. */
+type Documented<Doc> = z.ZodType<DeepPartial<Doc>>;
+type Known<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+/**
+ * What a function returns: the fields its schema checked, with their checked types, and every other
+ * documented field as optional (documented, not checked: the file and the live API disagree in places).
+ */
+export type Checked<Doc, Out> = DeepPartial<Omit<Doc, keyof Known<Out>>> & Known<Out>;
+
+// ---- rate gate -----------------------------------------------------------------------------------
+
+/** Rate-limit state from one ClickUp answer (`X-RateLimit-Limit/-Remaining/-Reset`, null when absent). */
+export interface RateLimitInfo {
+  status: number;
+  limit: number | null;
+  remaining: number | null;
+  /** ms since the epoch (ClickUp sends unix seconds). */
+  resetAt: number | null;
+}
+
+/**
+ * Shared per-token rate limiting. The client calls `acquire()` before every request (it may wait) and
+ * `observe()` after every answer ClickUp sends, errors included (not after a timeout or a network
+ * failure: there is no answer). A failing `observe()` never fails the request (a task that was
+ * created must not look failed and be created again); it goes to `onGateError`.
+ */
+export interface RateGate {
+  acquire(): Promise<void>;
+  observe(info: RateLimitInfo): Promise<void> | void;
+}
+
+export interface ClickUpClientOptions {
+  /** Personal token (`pk_...`) or OAuth token, sent as `Authorization`. */
+  token: string;
+  /** The host, e.g. "https://api.clickup.com" (a base ending in "/api" is accepted too). */
+  baseUrl: string;
+  gate?: RateGate;
+  fetch?: typeof fetch;
+  /** Per request, answer body included (default 15 000 ms). */
+  timeoutMs?: number;
+  /** Called when the gate's `observe()` throws (the request's result stands). */
+  onGateError?: (error: unknown) => void;
+}
+
+// ---- response schemas (the fields the app reads) ------------------------------------------------
+
+/** ClickUp ids are strings in its answers; a few answers use numbers. Both read as a string. */
+const idString = z.union([z.string(), z.number().transform(String)]);
+/** A text the file documents as a string that ClickUp may also send as null: read as absent. */
+const text = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined);
+
+const UserSchema = z.looseObject({ id: z.number(), username: text, email: text });
+const AuthorizedUserSchema = z.looseObject({ user: UserSchema }) satisfies Documented<ResponseOf<"/v2/user", "get">>;
+
+const TeamSchema = z.looseObject({ id: z.string(), name: z.string() });
+const TeamsSchema = z.looseObject({ teams: z.array(TeamSchema) }) satisfies Documented<ResponseOf<"/v2/team", "get">>;
+
+const PlanSchema = z.looseObject({ plan_id: z.number(), plan_name: z.string() }) satisfies Documented<ResponseOf<"/v2/team/{team_id}/plan", "get">>;
+
+const SpaceSchema = z.looseObject({ id: z.string(), name: z.string(), archived: z.boolean().optional() });
+const SpacesSchema = z.looseObject({ spaces: z.array(SpaceSchema) }) satisfies Documented<ResponseOf<"/v2/team/{team_id}/space", "get">>;
+
+const ContainerRef = z.looseObject({ id: z.string(), name: z.string().optional() });
+
+const FolderSchema = z.looseObject({ id: z.string(), name: z.string(), hidden: z.boolean().optional(), archived: z.boolean().optional(), space: ContainerRef.optional() });
+type FolderDoc = ResponseOf<"/v2/space/{space_id}/folder", "post">;
+FolderSchema satisfies Documented<FolderDoc>;
+// The file types Get Folders' `folders` as one object; its example and the API answer an array of folders.
+const FoldersSchema = z.looseObject({ folders: z.array(FolderSchema) }) satisfies Documented<{ folders: FolderDoc[] }>;
+
+const StatusSchema = z.looseObject({ id: z.string().optional(), status: z.string(), type: z.string().optional(), orderindex: z.number().optional() });
+const ListSummarySchema = z.looseObject({ id: z.string(), name: z.string(), archived: z.boolean().optional(), folder: ContainerRef.optional(), space: ContainerRef.optional() });
+const ListsSchema = z.looseObject({ lists: z.array(ListSummarySchema) }) satisfies Documented<ResponseOf<"/v2/folder/{folder_id}/list", "get">>;
+ListsSchema satisfies Documented<ResponseOf<"/v2/space/{space_id}/list", "get">>;
+const ListSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  archived: z.boolean().optional(),
+  folder: ContainerRef.optional(),
+  space: ContainerRef.optional(),
+  statuses: z.array(StatusSchema),
+}) satisfies Documented<ResponseOf<"/v2/list/{list_id}", "get">>;
+ListSummarySchema satisfies Documented<ResponseOf<"/v2/folder/{folder_id}/list", "post">>;
+ListSummarySchema satisfies Documented<ResponseOf<"/v2/space/{space_id}/list", "post">>;
+
+const FieldOptionSchema = z.looseObject({ id: z.string(), name: z.string().optional(), label: z.string().optional() });
+const FieldSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  type_config: z.looseObject({ options: z.array(FieldOptionSchema).optional() }).optional(),
+});
+const FieldsSchema = z.looseObject({ fields: z.array(FieldSchema) }) satisfies Documented<ResponseOf<"/v2/list/{list_id}/field", "get">>;
+
+const TaskFieldSchema = z.looseObject({ id: z.string(), name: z.string(), type: z.string(), value: z.unknown().optional() });
+const TaskSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  status: z.looseObject({ status: z.string(), type: z.string().optional() }),
+  description: text,
+  markdown_description: text,
+  url: z.string().optional(),
+  archived: z.boolean().optional(),
+  date_updated: text,
+  creator: z.looseObject({ id: z.number() }).optional(),
+  assignees: z.array(z.looseObject({ id: z.number() })).optional(),
+  custom_fields: z.array(TaskFieldSchema).optional(),
+  list: ContainerRef.optional(),
+  folder: ContainerRef.optional(),
+  space: z.looseObject({ id: z.string() }).optional(),
+});
+type TaskDoc = ResponseOf<"/v2/task/{task_id}", "get">;
+// Create Task and Update Task answer a task shaped as Get Task documents it (the file types their
+// `assignees`/`watchers` as strings; Get Task, its examples and the API: user objects).
+TaskSchema satisfies Documented<TaskDoc>;
+
+const EmptySchema = z.looseObject({}) satisfies Documented<ResponseOf<"/v2/task/{task_id}/field/{field_id}", "post">>;
+
+const CommentSchema = z.looseObject({ id: idString, date: z.number().optional() }) satisfies Documented<ResponseOf<"/v2/task/{task_id}/comment", "post">>;
+
+const WebhookSchema = z.looseObject({
+  id: z.string(),
+  endpoint: z.string(),
+  events: z.array(z.string()),
+  space_id: idString.nullable().optional(),
+  folder_id: idString.nullable().optional(),
+  list_id: idString.nullable().optional(),
+  task_id: idString.nullable().optional(),
+  health: z.looseObject({ status: z.string(), fail_count: z.number().optional() }).optional(),
+  secret: z.string().optional(),
+});
+const WebhooksSchema = z.looseObject({ webhooks: z.array(WebhookSchema) }) satisfies Documented<ResponseOf<"/v2/team/{team_id}/webhook", "get">>;
+const CreatedWebhookSchema = z.looseObject({ id: z.string(), webhook: WebhookSchema.extend({ secret: z.string() }) }) satisfies Documented<
+  ResponseOf<"/v2/team/{team_id}/webhook", "post">
+>;
+const UpdatedWebhookSchema = z.looseObject({ id: z.string(), webhook: WebhookSchema }) satisfies Documented<ResponseOf<"/v2/webhook/{webhook_id}", "put">>;
+
+// ---- what the functions return --------------------------------------------------------------------
+
+type Out<S extends z.ZodType> = z.output<S>;
+export type ClickUpUser = Checked<NonNullable<ResponseOf<"/v2/user", "get">["user"]>, Out<typeof UserSchema>>;
+export type ClickUpTeam = Checked<Element<ResponseOf<"/v2/team", "get">["teams"]>, Out<typeof TeamSchema>>;
+export type ClickUpPlan = Checked<ResponseOf<"/v2/team/{team_id}/plan", "get">, Out<typeof PlanSchema>>;
+export type ClickUpSpace = Checked<Element<ResponseOf<"/v2/team/{team_id}/space", "get">["spaces"]>, Out<typeof SpaceSchema>>;
+export type ClickUpFolder = Checked<FolderDoc, Out<typeof FolderSchema>>;
+export type ClickUpListSummary = Checked<Element<ResponseOf<"/v2/folder/{folder_id}/list", "get">["lists"]>, Out<typeof ListSummarySchema>>;
+export type ClickUpList = Checked<ResponseOf<"/v2/list/{list_id}", "get">, Out<typeof ListSchema>>;
+export type ClickUpField = Checked<Element<ResponseOf<"/v2/list/{list_id}/field", "get">["fields"]>, Out<typeof FieldSchema>>;
+export type ClickUpTask = Checked<TaskDoc, Out<typeof TaskSchema>>;
+export type ClickUpComment = Checked<ResponseOf<"/v2/task/{task_id}/comment", "post">, Out<typeof CommentSchema>>;
+export type ClickUpWebhook = Checked<Element<ResponseOf<"/v2/team/{team_id}/webhook", "get">["webhooks"]>, Out<typeof WebhookSchema>>;
+export type ClickUpCreatedWebhook = Checked<ResponseOf<"/v2/team/{team_id}/webhook", "post">, Out<typeof CreatedWebhookSchema>>;
+export type ClickUpUpdatedWebhook = Checked<ResponseOf<"/v2/webhook/{webhook_id}", "put">, Out<typeof UpdatedWebhookSchema>>;
+
+export type CreateTaskBody = RequestOf<"/v2/list/{list_id}/task", "post">;
+/** Update Task's documented body. ClickUp ignores custom fields here: use setCustomField. */
+export type UpdateTaskBody = RequestOf<"/v2/task/{task_id}", "put">;
+/** A value for Set Custom Field Value: an option UUID for a drop-down, a number, a string... */
+export type CustomFieldValue = RequestOf<"/v2/task/{task_id}/field/{field_id}", "post"> extends infer B ? (B extends { value?: infer V } ? V : never) : never;
+export type CreateCommentBody = RequestOf<"/v2/task/{task_id}/comment", "post">;
+export type CreateWebhookBody = RequestOf<"/v2/team/{team_id}/webhook", "post">;
+/** Update Webhook's documented body: `events` is a string here ("*" or "taskCreated,taskUpdated"). */
+export type UpdateWebhookBody = RequestOf<"/v2/webhook/{webhook_id}", "put">;
+
+// ---- the client ----------------------------------------------------------------------------------
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+function apiBase(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, "");
+  return trimmed.endsWith("/api") ? trimmed : `${trimmed}/api`;
+}
+
+function headerNumber(headers: Headers, name: string): number | null {
+  const raw = headers.get(name);
+  if (raw === null || raw.trim() === "") return null;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** X-RateLimit-* of an answer. `X-RateLimit-Reset` is unix seconds (a value already in ms is kept). */
+export function rateLimitInfo(status: number, headers: Headers): RateLimitInfo {
+  const reset = headerNumber(headers, "x-ratelimit-reset");
+  return {
+    status,
+    limit: headerNumber(headers, "x-ratelimit-limit"),
+    remaining: headerNumber(headers, "x-ratelimit-remaining"),
+    resetAt: reset === null ? null : reset > 1e12 ? reset : reset * 1000,
+  };
+}
+
+const ClickUpErrorBody = z.looseObject({ err: z.string().optional(), ECODE: z.string().optional() });
+
+export function createClickUpClient(options: ClickUpClientOptions) {
+  const base = apiBase(options.baseUrl);
+  // Called as a plain function: workerd refuses a `fetch` detached from its global.
+  const doFetch: typeof fetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const gate = options.gate;
+
+  /** Fills a documented path template ("/v2/task/{task_id}") with encoded ids. */
+  function pathOf(template: keyof paths, params: Record<string, string>): string {
+    return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+      const value = params[name];
+      if (value === undefined || value === "") throw new TypeError(`ClickUp ${template}: ${name} is required`);
+      return encodeURIComponent(value);
+    });
+  }
+
+  async function call<S extends z.ZodType>(
+    method: Uppercase<Method>,
+    template: keyof paths,
+    params: Record<string, string>,
+    schema: S,
+    opts: { query?: Query; body?: unknown } = {},
+  ): Promise<z.output<S>> {
+    const path = pathOf(template, params);
+    const request = `${method} ${path}`;
+    const url = new URL(`${base}${path}`);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+
+    await gate?.acquire();
+    const signal = AbortSignal.timeout(timeoutMs);
+    const failed = (error: unknown): ClickUpError => {
+      const timedOut = signal.aborted || (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"));
+      return new ClickUpError({ kind: timedOut ? "timeout" : "network", status: 0, request, ...(timedOut ? {} : { detail: error instanceof Error ? error.message : String(error) }) });
+    };
+    let response: Response;
+    try {
+      response = await doFetch(url.toString(), {
+        method,
+        headers: { authorization: options.token, accept: "application/json", "content-type": "application/json" },
+        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+        signal,
+      });
+    } catch (error) {
+      throw failed(error);
+    }
+    const info = rateLimitInfo(response.status, response.headers);
+    if (gate) {
+      try {
+        await gate.observe(info);
+      } catch (error) {
+        options.onGateError?.(error);
+      }
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw failed(error);
+    }
+    let json: unknown;
+    let parsedJson = true;
+    try {
+      json = text === "" ? {} : JSON.parse(text);
+    } catch {
+      parsedJson = false;
+    }
+
+    if (!response.ok) {
+      const body = parsedJson ? ClickUpErrorBody.safeParse(json) : undefined;
+      throw new ClickUpError({
+        kind: "http",
+        status: response.status,
+        request,
+        ecode: body?.success ? (body.data.ECODE ?? null) : null,
+        err: body?.success ? (body.data.err ?? null) : text.slice(0, 200) || null,
+        resetAt: response.status === 429 ? (info.resetAt ?? retryAfterAt(response.headers)) : null,
+      });
+    }
+    if (!parsedJson) throw new ClickUpError({ kind: "bad_json", status: response.status, request });
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const detail = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`)
+        .join("; ");
+      throw new ClickUpError({ kind: "bad_shape", status: response.status, request, detail });
+    }
+    return parsed.data;
+  }
+
+  return {
+    /** The token's user: the app's own ClickUp user (its writes come back in webhooks as this user). */
+    async getAuthorizedUser(): Promise<ClickUpUser> {
+      return (await call("GET", "/v2/user", {}, AuthorizedUserSchema)).user;
+    },
+    /** The Workspaces (teams) the token can reach. */
+    async getTeams(): Promise<ClickUpTeam[]> {
+      return (await call("GET", "/v2/team", {}, TeamsSchema)).teams;
+    },
+    async getTeamPlan(teamId: string): Promise<ClickUpPlan> {
+      return call("GET", "/v2/team/{team_id}/plan", { team_id: teamId }, PlanSchema);
+    },
+    async getSpaces(teamId: string, opts: { archived?: boolean } = {}): Promise<ClickUpSpace[]> {
+      return (await call("GET", "/v2/team/{team_id}/space", { team_id: teamId }, SpacesSchema, { query: { archived: opts.archived } })).spaces;
+    },
+    async getFolders(spaceId: string, opts: { archived?: boolean } = {}): Promise<ClickUpFolder[]> {
+      return (await call("GET", "/v2/space/{space_id}/folder", { space_id: spaceId }, FoldersSchema, { query: { archived: opts.archived } })).folders;
+    },
+    async createFolder(spaceId: string, name: string): Promise<ClickUpFolder> {
+      const body: RequestOf<"/v2/space/{space_id}/folder", "post"> = { name };
+      return call("POST", "/v2/space/{space_id}/folder", { space_id: spaceId }, FolderSchema, { body });
+    },
+    async getFolderLists(folderId: string, opts: { archived?: boolean } = {}): Promise<ClickUpListSummary[]> {
+      return (await call("GET", "/v2/folder/{folder_id}/list", { folder_id: folderId }, ListsSchema, { query: { archived: opts.archived } })).lists;
+    },
+    async createFolderList(folderId: string, name: string): Promise<ClickUpListSummary> {
+      const body: RequestOf<"/v2/folder/{folder_id}/list", "post"> = { name };
+      return call("POST", "/v2/folder/{folder_id}/list", { folder_id: folderId }, ListSummarySchema, { body });
+    },
+    async getFolderlessLists(spaceId: string, opts: { archived?: boolean } = {}): Promise<ClickUpListSummary[]> {
+      return (await call("GET", "/v2/space/{space_id}/list", { space_id: spaceId }, ListsSchema, { query: { archived: opts.archived } })).lists;
+    },
+    async createFolderlessList(spaceId: string, name: string): Promise<ClickUpListSummary> {
+      const body: RequestOf<"/v2/space/{space_id}/list", "post"> = { name };
+      return call("POST", "/v2/space/{space_id}/list", { space_id: spaceId }, ListSummarySchema, { body });
+    },
+    /** A list with its statuses. */
+    async getList(listId: string): Promise<ClickUpList> {
+      return call("GET", "/v2/list/{list_id}", { list_id: listId }, ListSchema);
+    },
+    /** The custom fields a list's tasks can use (the list's own and those of its folder, space and workspace), drop-down options included. */
+    async getListFields(listId: string): Promise<ClickUpField[]> {
+      return (await call("GET", "/v2/list/{list_id}/field", { list_id: listId }, FieldsSchema)).fields;
+    },
+    async getTask(taskId: string, opts: { includeMarkdown?: boolean } = {}): Promise<ClickUpTask> {
+      return call("GET", "/v2/task/{task_id}", { task_id: taskId }, TaskSchema, {
+        query: { include_markdown_description: opts.includeMarkdown ? true : undefined },
+      });
+    },
+    /** One request: name, markdown_content, status, assignees and `custom_fields: [{id, value}]` inline (drop-downs by option UUID). */
+    async createTask(listId: string, body: CreateTaskBody): Promise<ClickUpTask> {
+      return call("POST", "/v2/list/{list_id}/task", { list_id: listId }, TaskSchema, { body });
+    },
+    /** name / status / markdown_content / description... ClickUp ignores custom fields here (see setCustomField). */
+    async updateTask(taskId: string, body: UpdateTaskBody): Promise<ClickUpTask> {
+      return call("PUT", "/v2/task/{task_id}", { task_id: taskId }, TaskSchema, { body });
+    },
+    /** Set Custom Field Value: one request per field (a drop-down takes the option UUID). */
+    async setCustomField(taskId: string, fieldId: string, value: CustomFieldValue): Promise<void> {
+      await call("POST", "/v2/task/{task_id}/field/{field_id}", { task_id: taskId, field_id: fieldId }, EmptySchema, { body: { value } });
+    },
+    async createTaskComment(taskId: string, body: CreateCommentBody): Promise<ClickUpComment> {
+      return call("POST", "/v2/task/{task_id}/comment", { task_id: taskId }, CommentSchema, { body });
+    },
+    /** The token's webhooks in a workspace (with their secrets). */
+    async getWebhooks(teamId: string): Promise<ClickUpWebhook[]> {
+      return (await call("GET", "/v2/team/{team_id}/webhook", { team_id: teamId }, WebhooksSchema)).webhooks;
+    },
+    /** Creates a webhook; the answer's `webhook.secret` signs every delivery (`X-Signature`). */
+    async createWebhook(teamId: string, body: CreateWebhookBody): Promise<ClickUpCreatedWebhook> {
+      return call("POST", "/v2/team/{team_id}/webhook", { team_id: teamId }, CreatedWebhookSchema, { body });
+    },
+    /** Changes a webhook's endpoint, events ("*" or "a,b") or status ("active" reactivates a suspended one). */
+    async updateWebhook(webhookId: string, body: UpdateWebhookBody): Promise<ClickUpUpdatedWebhook> {
+      return call("PUT", "/v2/webhook/{webhook_id}", { webhook_id: webhookId }, UpdatedWebhookSchema, { body });
+    },
+  };
+}
+
+export type ClickUpClient = ReturnType<typeof createClickUpClient>;
+
+/** `retry-after` (seconds or an HTTP date) as an ms epoch, when a 429 has no X-RateLimit-Reset. */
+function retryAfterAt(headers: Headers): number | null {
+  const raw = headers.get("retry-after");
+  if (!raw) return null;
+  const seconds = Number(raw);
+  const at = Number.isFinite(seconds) ? Date.now() + seconds * 1000 : Date.parse(raw);
+  return Number.isFinite(at) ? at : null;
+}

@@ -1,17 +1,18 @@
 // Seeded ClickUp workspaces with fixed ids, so tests, the sandbox and `.dev.vars` can name them.
 //
 // "empty":  the team, the app's user (owner of the API token) and a rep, one space "Team Space".
-// "intake": the Golf Outreach layout —
-//   Space "Intake" → folderless list "Intake" (a rep creates one task per course here)
-//     statuses: to do (open) · enriching · enriched · partial · failed · complete (closed)
-//     list fields: State (short_text), Course Website (url), Enrichment Job ID (short_text),
-//                  Contacts Found (number), Course Segment (drop_down High-End/Budget/Both)
-//   Space "Leads" → folders "High-End Clubs", "Budget Clubs", "Both Segments", each with list "New Leads"
-//     statuses: new lead (open) · contacted · replied · not interested · unsubscribed · won (done) · closed (closed)
-//     space fields (one id for all three lists): Segment (drop_down High-End/Budget/Both),
-//       Segment Confidence (number), Contact Title (short_text), Course (short_text), Email (email),
-//       Phone (phone), LinkedIn (url), Top Opportunity 1 (short_text), Top Opportunity 2 (short_text),
-//       Background (text), Contact ID (short_text)
+// "intake": the Golf Outreach layout, complete as `npm run clickup:setup` expects it (one space):
+//   Space "Sales"
+//     folderless list "Intake" (a rep creates one task per course here)
+//       statuses: new (open) · enriching · enriched · needs attention · complete (closed)
+//       list fields: State (short_text), Course Website (url), Enrichment Job ID (short_text),
+//                    Contacts Found (number), Course Segment (drop_down High-End/Budget/Both)
+//     folders "High-End", "Budget", "Both", each with list "New Leads"
+//       statuses: new lead (open) · contacted · replied · not interested · unsubscribed · won (done) · closed (closed)
+//     space fields (one id for all lists of the space): Segment (drop_down High-End/Budget/Both),
+//       Confidence (number), Email (email), Phone (phone), LinkedIn URL (url), Top Opp 1 (short_text),
+//       Top Opp 1 Score (number), Top Opp 2 (short_text), Top Opp 2 Score (number), Course (short_text),
+//       Website (url), and extras the app does not need: Contact Title, Background, Contact ID
 
 import type { FieldSpec } from "./fields.ts";
 import { makeUser, type Plan, PLANS, type StatusSpec, type User, Workspace } from "./workspace.ts";
@@ -40,8 +41,9 @@ export const CLICKUP_SEED = {
   teamSpaceId: "901140000001",
   intake: {
     spaceId: "901140000010",
+    spaceName: "Sales",
     listId: "901140000011",
-    statuses: ["to do", "enriching", "enriched", "partial", "failed", "complete"],
+    statuses: ["new", "enriching", "enriched", "needs attention", "complete"],
     fields: {
       state: { id: "3b9f2c10-8a4e-4f21-b7c3-1d2e3f4a5b01", name: "State", type: "short_text" },
       website: { id: "3b9f2c10-8a4e-4f21-b7c3-1d2e3f4a5b02", name: "Course Website", type: "url" },
@@ -51,35 +53,39 @@ export const CLICKUP_SEED = {
     },
   },
   leads: {
-    spaceId: "901140000020",
+    /** The lead folders live in the Intake list's space (one space, one webhook). */
+    spaceId: "901140000010",
     folders: {
-      highEnd: { id: "901140000021", name: "High-End Clubs", newLeadsListId: "901140000022" },
-      budget: { id: "901140000023", name: "Budget Clubs", newLeadsListId: "901140000024" },
-      both: { id: "901140000025", name: "Both Segments", newLeadsListId: "901140000026" },
+      highEnd: { id: "901140000021", name: "High-End", newLeadsListId: "901140000022" },
+      budget: { id: "901140000023", name: "Budget", newLeadsListId: "901140000024" },
+      both: { id: "901140000025", name: "Both", newLeadsListId: "901140000026" },
     },
     statuses: ["new lead", "contacted", "replied", "not interested", "unsubscribed", "won", "closed"],
+    /** Space-level fields: the same id on every lead list. Keys as in src/clickup/config.ts LEAD_FIELDS (plus extras). */
     fields: {
       segment: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d01", name: "Segment", type: "drop_down", options: SEGMENT_OPTIONS },
-      confidence: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d02", name: "Segment Confidence", type: "number" },
+      confidence: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d02", name: "Confidence", type: "number" },
       title: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d03", name: "Contact Title", type: "short_text" },
       course: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d04", name: "Course", type: "short_text" },
       email: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d05", name: "Email", type: "email" },
       phone: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d06", name: "Phone", type: "phone" },
-      linkedin: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d07", name: "LinkedIn", type: "url" },
-      topOpportunity1: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d08", name: "Top Opportunity 1", type: "short_text" },
-      topOpportunity2: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d09", name: "Top Opportunity 2", type: "short_text" },
+      linkedin: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d07", name: "LinkedIn URL", type: "url" },
+      top_opp_1: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d08", name: "Top Opp 1", type: "short_text" },
+      top_opp_2: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d09", name: "Top Opp 2", type: "short_text" },
       background: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d0a", name: "Background", type: "text" },
       contactId: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d0b", name: "Contact ID", type: "short_text" },
+      top_opp_1_score: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d0c", name: "Top Opp 1 Score", type: "number" },
+      top_opp_2_score: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d0d", name: "Top Opp 2 Score", type: "number" },
+      website: { id: "c4a1e7d2-5b3f-4e6a-9d8c-2b1a0f9e8d0e", name: "Website", type: "url" },
     },
   },
 } as const;
 
 const INTAKE_STATUSES: StatusSpec[] = [
-  { status: "to do", type: "open", color: "#d3d3d3" },
+  { status: "new", type: "open", color: "#d3d3d3" },
   { status: "enriching", type: "custom", color: "#4194f6" },
   { status: "enriched", type: "custom", color: "#2ecd6f" },
-  { status: "partial", type: "custom", color: "#f9d900" },
-  { status: "failed", type: "custom", color: "#e50000" },
+  { status: "needs attention", type: "custom", color: "#e50000" },
   { status: "complete", type: "closed", color: "#6bc950" },
 ];
 
@@ -115,10 +121,9 @@ export function seedWorkspace(seed: SeedName, opts: { plan?: Plan; customFieldUs
   const repUser = ws.addUser(makeUser(s.repUser.id, s.repUser.username, s.repUser.email, "#2ecd6f", 3));
   ws.createSpace({ id: s.teamSpaceId, name: "Team Space" });
   if (seed === "intake") {
-    ws.createSpace({ id: s.intake.spaceId, name: "Intake", statuses: INTAKE_STATUSES });
+    ws.createSpace({ id: s.intake.spaceId, name: s.intake.spaceName, statuses: LEAD_STATUSES });
     ws.createList({ spaceId: s.intake.spaceId }, { id: s.intake.listId, name: "Intake", statuses: INTAKE_STATUSES });
     for (const f of Object.values(s.intake.fields)) ws.createField({ kind: "list", id: s.intake.listId }, copySpec(f));
-    ws.createSpace({ id: s.leads.spaceId, name: "Leads", statuses: LEAD_STATUSES });
     for (const folder of Object.values(s.leads.folders)) {
       ws.createFolder(s.leads.spaceId, { id: folder.id, name: folder.name });
       ws.createList({ folderId: folder.id }, { id: folder.newLeadsListId, name: "New Leads", statuses: LEAD_STATUSES });

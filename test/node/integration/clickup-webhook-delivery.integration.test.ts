@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLICKUP_SEED, type ClickUpEmulator, startClickUpEmulator } from "../../../sandbox/clickup/index.ts";
+import { CLICKUP_SEED, type ClickUpEmulator } from "../../../sandbox/clickup/index.ts";
+import { startSandbox, type Sandbox } from "../../../sandbox/index.ts";
 import { createTestDatabase, type TestDatabase } from "../../support/database.ts";
 import { startWorker, type RunningWorker } from "../../support/worker-harness.ts";
 
@@ -11,21 +12,23 @@ import { startWorker, type RunningWorker } from "../../support/worker-harness.ts
 describe("ClickUp emulator → running Worker (integration)", () => {
   let database: TestDatabase;
   let clickup: ClickUpEmulator;
+  let sandbox: Sandbox;
   let worker: RunningWorker;
   let secret: string;
   let webhookId: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    clickup = await startClickUpEmulator({ seed: "intake", webhooks: { retryDelayMs: 5, timeoutMs: 2_000 } });
+    sandbox = await startSandbox({ latency: "none", clickup: { seed: "intake", webhooks: { retryDelayMs: 5, timeoutMs: 5_000 } } });
+    clickup = sandbox.servers.clickup;
     // As in production: create the webhook first (ClickUp returns its secret), then configure the app.
     const created = clickup.registerWebhook("http://127.0.0.1:9/placeholder", { events: ["taskCreated", "taskStatusUpdated", "taskUpdated"], space_id: CLICKUP_SEED.intake.spaceId });
     secret = created.secret;
     webhookId = created.id;
     worker = await startWorker({
+      ...sandbox.env,
+      HUNTER_VERIFY_POLL_MS: "5",
       DATABASE_URL: database.url,
-      CLICKUP_BASE_URL: clickup.url,
-      CLICKUP_API_TOKEN: "pk_test_token",
       CLICKUP_WEBHOOK_SECRET: secret,
       CLICKUP_INTAKE_LIST_ID: CLICKUP_SEED.intake.listId,
     });
@@ -39,13 +42,13 @@ describe("ClickUp emulator → running Worker (integration)", () => {
 
   afterAll(async () => {
     await worker?.close();
-    await clickup?.close();
+    await sandbox?.close();
     await database?.stop();
   });
 
   it("a task a rep creates in Intake reaches /webhooks/clickup signed, is accepted, and its course is enriched", async () => {
-    const courseName = `Delivered ${Date.now().toString(36)} Country Club`;
-    const task = clickup.createTaskAsUser(CLICKUP_SEED.intake.listId, { name: `${courseName}, VA` });
+    const courseName = "Pine Valley Golf Club";
+    const task = clickup.createTaskAsUser(CLICKUP_SEED.intake.listId, { name: `${courseName}, NJ` });
     await clickup.flushWebhooks();
 
     const deliveries = clickup.webhookDeliveries({ webhook_id: webhookId, task_id: String(task.id) });

@@ -52,10 +52,10 @@ describe("ClickUp emulator: webhooks", () => {
     expect(createdEvent?.json.history_items?.map((h) => h.field)).toEqual(["status", "task_creation"]);
     expect(createdEvent?.json.history_items?.[0]).toMatchObject({
       before: { status: null, type: "removed" },
-      after: { status: "to do", type: "open" },
+      after: { status: "new", type: "open" },
     });
     const statusEvent = rx.received.find((r) => r.json.event === "taskStatusUpdated");
-    expect(statusEvent?.json.history_items?.[0]).toMatchObject({ field: "status", after: { status: "to do" } });
+    expect(statusEvent?.json.history_items?.[0]).toMatchObject({ field: "status", after: { status: "new" } });
     expect(cu.webhookDeliveries().every((d) => d.state === "delivered" && d.attempts.length === 1)).toBe(true);
   });
 
@@ -156,7 +156,7 @@ describe("ClickUp emulator: webhooks", () => {
     const seen = rx.received.length;
 
     rx.respond = () => ({ status: 200 });
-    cu.setTaskStatusAsUser(String(two.id), "failed");
+    cu.setTaskStatusAsUser(String(two.id), "needs attention");
     cu.createTaskAsUser(S.intake.listId, { name: "Three" });
     await cu.flushWebhooks();
     expect(rx.received.length).toBe(seen);

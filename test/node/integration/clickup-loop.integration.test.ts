@@ -2,18 +2,21 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLICKUP_SEED } from "../../../sandbox/clickup/index.ts";
 import { startSandbox, type Sandbox } from "../../../sandbox/index.ts";
-import { courseByName } from "../../../sandbox/world/index.ts";
+import { COURSES, courseByName } from "../../../sandbox/world/index.ts";
 import { runClickUpSetup } from "../../../scripts/clickup-setup.ts";
 import { createTestDatabase, type TestDatabase } from "../../support/database.ts";
 import { startWorker, type RunningWorker } from "../../support/worker-harness.ts";
 
 const API_KEY = "clickup-loop-key";
 const WINDOW_MS = 3_000;
+/** A limit the concurrent test's load exceeds several times over, in a compressed window. */
+const LIMIT = 25;
 
 /**
  * The full loop on the real Worker: a rep creates a task in Intake → the emulator's signed webhook →
  * enrichment → lead tasks in the segment folders → the intake task written back.
- * The ClickUp limit is 100 requests per (compressed) window of 3 s on both sides.
+ * ClickUp's limit is 25 requests per (compressed) window of 3 s on both sides: the same shape as
+ * 100 a minute, small enough that ten courses at once need several windows.
  */
 describe("ClickUp loop (integration)", () => {
   let database: TestDatabase;
@@ -26,7 +29,7 @@ describe("ClickUp loop (integration)", () => {
     sql = postgres(database.url, { max: 2, onnotice: () => {} });
     sandbox = await startSandbox({
       latency: "none",
-      clickup: { seed: "intake", rateLimitPerMinute: 100, rateLimitWindowMs: WINDOW_MS, webhooks: { retryDelayMs: 5, timeoutMs: 5_000 } },
+      clickup: { seed: "intake", rateLimitPerMinute: LIMIT, rateLimitWindowMs: WINDOW_MS, webhooks: { retryDelayMs: 5, timeoutMs: 5_000 } },
     });
     worker = await startWorker({
       ...sandbox.env,
@@ -34,7 +37,7 @@ describe("ClickUp loop (integration)", () => {
       DATABASE_URL: database.url,
       AGENT_API_KEY: API_KEY,
       HUNTER_VERIFY_POLL_MS: "5",
-      CLICKUP_RATE_LIMIT_PER_MINUTE: "100",
+      CLICKUP_RATE_LIMIT_PER_MINUTE: String(LIMIT),
       CLICKUP_RATE_WINDOW_MS: String(WINDOW_MS),
     });
     // As an admin would: npm run clickup:setup against the workspace, pointing the webhook at the Worker.
@@ -128,5 +131,34 @@ describe("ClickUp loop (integration)", () => {
     expect(clickup.workspace.queryTasks(folder.newLeadsListId, {}).tasks.length).toBe(before);
     const creates = clickup.recorder.list().filter((r) => r.method === "POST" && /\/list\/[^/]+\/task$/.test(r.path));
     expect(creates).toHaveLength(0);
+  }, 60_000);
+
+  it("ten courses finishing together under a limit they exceed get no 429: the shared gate spreads their requests", async () => {
+    const clickup = sandbox.servers.clickup;
+    const courses = COURSES.filter((c) => c.website && c.name !== "Eagle's Landing Resort & Golf" && c.state !== "SC");
+    clickup.recorder.clear();
+    const tasks = courses.map((c) => String(clickup.createTaskAsUser(CLICKUP_SEED.intake.listId, { name: `${c.name}, ${c.state}` }).id));
+    const finished = await Promise.all(tasks.map((id) => waitForCourse(id)));
+    expect(finished.every((c) => c.status === "enriched" || c.status === "partial")).toBe(true);
+    const requests = clickup.recorder.list().filter((r) => !r.path.startsWith("/__emulator"));
+    expect(requests.length).toBeGreaterThan(LIMIT * 2);
+    expect(requests.filter((r) => r.status === 429)).toHaveLength(0);
+  }, 120_000);
+
+  it("a 429 from ClickUp is waited out until its reset and the run still succeeds", async () => {
+    const clickup = sandbox.servers.clickup;
+    // A course no earlier test enriched, so its leads are created now (its website is down: a partial run).
+    const world = courseByName("Sandy Pines Golf Club", "SC")!;
+    const reset = String(Math.ceil((Date.now() + 1_500) / 1000));
+    clickup.faults.add({ route: "POST /api/v2/list/*/task", kind: "rate_limit", times: 1, headers: { "X-RateLimit-Reset": reset, "X-RateLimit-Remaining": "0" } });
+    const since = Date.now();
+    const task = clickup.createTaskAsUser(CLICKUP_SEED.intake.listId, { name: `${world.name}, SC` });
+    const course = await waitForCourse(String(task.id));
+    expect(course.status).toBe("partial");
+    const creates = clickup.recorder.list({ since }).filter((r) => r.method === "POST" && /\/list\/[^/]+\/task$/.test(r.path));
+    expect(creates.filter((r) => r.status === 429)).toHaveLength(1);
+    const folder = { "high-end": CLICKUP_SEED.leads.folders.highEnd, budget: CLICKUP_SEED.leads.folders.budget, both: CLICKUP_SEED.leads.folders.both }[world.segment];
+    const leads = clickup.workspace.queryTasks(folder.newLeadsListId, {}).tasks.filter((t) => String(t.name).endsWith(`| ${world.name}`));
+    expect(leads).toHaveLength(world.staff.length);
   }, 60_000);
 });

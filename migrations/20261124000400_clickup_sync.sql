@@ -97,3 +97,26 @@ as $$
   where c.course_id = contact_summaries.course_id
     and (name_keys is null or k.ord is not null)
 $$;
+
+-- A lead task deleted in ClickUp: forget it, so the next run creates it again.
+create or replace function public.forget_clickup_task(payload jsonb)
+returns jsonb
+language plpgsql
+security invoker
+set search_path = public, pg_temp
+as $$
+declare
+  v_task_id text := nullif(btrim(payload ->> 'task_id'), '');
+  v_count integer;
+begin
+  if v_task_id is null then
+    perform app_private.invalid_payload('task_id', 'is required');
+  end if;
+  update public.contacts set clickup_task_id = null, clickup_synced = '{}'::jsonb, clickup_synced_at = now()
+   where clickup_task_id = v_task_id;
+  get diagnostics v_count = row_count;
+  return jsonb_build_object('forgotten', v_count);
+end
+$$;
+
+select app_private.service_role_only('public.forget_clickup_task(jsonb)'::regprocedure);

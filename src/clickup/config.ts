@@ -55,7 +55,8 @@ export type IntakeStatusKey = keyof typeof INTAKE_STATUSES;
 export type LeadStatusKey = keyof typeof LEAD_STATUSES;
 
 /** The events the app's webhook needs (on the space). */
-export const WEBHOOK_EVENTS = ["taskCreated", "taskStatusUpdated", "taskUpdated"] as const;
+// taskDeleted lets the app forget a lead task a rep deleted, so the next run creates it again.
+export const WEBHOOK_EVENTS = ["taskCreated", "taskStatusUpdated", "taskUpdated", "taskDeleted"] as const;
 export const WEBHOOK_PATH = "/webhooks/clickup";
 
 /** ClickUp's per-token rate limit by plan (requests per minute). */

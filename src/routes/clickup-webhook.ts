@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { AppEnvironment } from "../app-types.ts";
 import { clickupSignature } from "../middleware/clickup-signature.ts";
 import { parseJsonBytes } from "../middleware/validation.ts";
+import { createStore } from "../store/index.ts";
 
 /** The documented delivery envelope; unknown fields are kept, not refused. */
 const ClickUpDelivery = z.looseObject({
@@ -37,6 +38,12 @@ export const clickupWebhook = new Hono<AppEnvironment>().post("/webhooks/clickup
   // The app's own writes (status changes, lead tasks, comments) come back as webhooks: never act on them.
   const appUserId = clickup?.settings?.app_user_id;
   if (appUserId !== undefined && first?.user?.id === appUserId) return ignore("the app's own write");
+  if (delivery.event === "taskDeleted" && delivery.task_id) {
+    // A lead task a rep deleted: forget it, so the next run of its course creates it again.
+    const { forgotten } = await createStore(config).call("forget_clickup_task", { task_id: delivery.task_id }, z.object({ forgotten: z.number() }));
+    if (forgotten) log.info("clickup_lead_task_deleted", { task_id: delivery.task_id });
+    return c.json({ received: true, action: forgotten ? "forgotten" : "ignored" });
+  }
   if (delivery.event !== "taskCreated") return ignore(`event ${delivery.event} needs no action`);
   if (!delivery.task_id) return ignore("taskCreated without task_id");
   const intakeListId = config.env.CLICKUP_INTAKE_LIST_ID ?? clickup?.settings?.intake_list_id;

@@ -9,7 +9,8 @@ export type DbFunction =
   | "fail_enrichment_run"
   | "get_enrichment_run"
   | "get_clickup_context"
-  | "record_clickup_tasks";
+  | "record_clickup_tasks"
+  | "forget_clickup_task";
 
 /** Raised when the database itself refuses or fails; `retryable` says whether trying again can help. */
 export class StoreError extends Error {

@@ -109,7 +109,7 @@ describe("npm run clickup:setup", () => {
     ]);
     const hooks = [...cu.hub.webhooks.values()];
     expect(hooks).toHaveLength(1);
-    expect(hooks[0]).toMatchObject({ endpoint: ENDPOINT, space_id: space.id, events: ["taskCreated", "taskStatusUpdated", "taskUpdated"] });
+    expect(hooks[0]).toMatchObject({ endpoint: ENDPOINT, space_id: space.id, events: ["taskCreated", "taskStatusUpdated", "taskUpdated", "taskDeleted"] });
     expect(first.report.created).toHaveLength(8); // Intake, 3 folders, 3 lists, the webhook
 
     const steps = first.report.manual_steps;
@@ -231,7 +231,7 @@ describe("npm run clickup:setup", () => {
     expect(run.report.created).toEqual([]);
     expect(run.report.updated).toEqual([expect.stringContaining(`webhook ${existing.id}`)]);
     expect(cu.hub.webhooks.size).toBe(1);
-    expect(cu.hub.webhooks.get(existing.id)).toMatchObject({ events: ["taskCreated", "taskStatusUpdated", "taskUpdated"], health: { status: "active" } });
+    expect(cu.hub.webhooks.get(existing.id)).toMatchObject({ events: ["taskCreated", "taskStatusUpdated", "taskUpdated", "taskDeleted"], health: { status: "active" } });
     expect(ClickUpSettings.parse((await storedSettings())?.value).webhook).toMatchObject({ id: existing.id, secret: existing.secret });
     expectNoSecrets(run, [existing.secret]);
   });

@@ -131,6 +131,20 @@ describe("ClickUp loop (integration)", () => {
     expect(clickup.workspace.queryTasks(folder.newLeadsListId, {}).tasks.length).toBe(before);
     const creates = clickup.recorder.list().filter((r) => r.method === "POST" && /\/list\/[^/]+\/task$/.test(r.path));
     expect(creates).toHaveLength(0);
+
+    // A rep deletes one lead task: ClickUp's taskDeleted makes the app forget it, and the next run creates it again.
+    const deleted = leads[0]!;
+    clickup.deleteTaskAsUser(String(deleted.id));
+    await clickup.flushWebhooks();
+    const third = await fetch(new URL("/api/enrich-course", worker.url), {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": API_KEY },
+      body: JSON.stringify({ course_name: world.name, state: "AZ" }),
+    });
+    await waitForJob(((await third.json()) as { job_id: string }).job_id);
+    const names = clickup.workspace.queryTasks(folder.newLeadsListId, {}).tasks.map((t) => String(t.name));
+    expect(names.filter((n) => n === String(deleted.name))).toHaveLength(1);
+    expect(clickup.workspace.queryTasks(folder.newLeadsListId, {}).tasks.length).toBe(before);
   }, 60_000);
 
   it("ten courses finishing together under a limit they exceed get no 429: the shared gate spreads their requests", async () => {

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   const vars: Record<string, string> = { ENVIRONMENT: "development" };
 
   let databaseUrl = process.env.DATABASE_URL;
+  let sandboxEnv: Record<string, string> | undefined;
   if (databaseUrl) {
     say("database_external", { note: "DATABASE_URL is set; using that server" });
   } else {
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
     const sandbox = await startSandbox(timeScale ? { latency: "realistic", timeScale } : { latency: "none" });
     stops.push(() => sandbox.close());
     Object.assign(vars, sandbox.env);
+    sandboxEnv = sandbox.env;
     // Demo secrets for the sandbox only, unless .dev.vars sets real ones.
     Object.assign(vars, SANDBOX_SECRETS);
     say("sandbox_started", { note: `provider emulators (test infrastructure) on loopback; the API key is ${SANDBOX_SECRETS.AGENT_API_KEY} unless .dev.vars sets AGENT_API_KEY`, base_urls: Object.fromEntries(Object.entries(sandbox.env).filter(([k]) => k.endsWith("_BASE_URL"))) });
@@ -100,9 +102,27 @@ async function main(): Promise<void> {
   wrangler.stdout?.on("data", (chunk: Buffer) => {
     const text = chunk.toString();
     process.stdout.write(text);
-    if (/Ready on/i.test(text)) say("listening", { url: `http://127.0.0.1:${flags.port}`, health: `http://127.0.0.1:${flags.port}/health` });
+    if (/Ready on/i.test(text)) {
+      say("listening", { url: `http://127.0.0.1:${flags.port}`, health: `http://127.0.0.1:${flags.port}/health` });
+      if (sandboxEnv) void setUpSandboxClickUp(sandboxEnv, databaseUrl ?? "");
+    }
   });
   wrangler.on("exit", (code) => void shutdown(code ?? 1));
+}
+
+/** In the sandbox, ClickUp is set up as an admin would (npm run clickup:setup), so the full loop works locally. */
+async function setUpSandboxClickUp(env: Record<string, string>, databaseUrl: string): Promise<void> {
+  const { runClickUpSetup } = await import("./clickup-setup.ts");
+  const { CLICKUP_SEED } = await import("../sandbox/clickup/index.ts");
+  const lines: string[] = [];
+  const { exitCode } = await runClickUpSetup({
+    env: { ...env, CLICKUP_SPACE_ID: CLICKUP_SEED.intake.spaceId, APP_URL: `http://127.0.0.1:${flags.port}`, DATABASE_URL: databaseUrl },
+    print: (line) => lines.push(line),
+  });
+  say("sandbox_clickup_setup", {
+    exit_code: exitCode,
+    note: `as a rep: POST ${env.CLICKUP_BASE_URL}/__emulator/clickup/as-user {"action":"createTask","list_id":"${CLICKUP_SEED.intake.listId}","name":"Richmond Country Club, VA"} and watch the lead tasks appear`,
+  });
 }
 
 main().catch((error: unknown) => {

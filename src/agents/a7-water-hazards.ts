@@ -21,14 +21,14 @@ const Research = z.object({
 export type WaterHazardOutput = z.infer<typeof Research> & { sources: string[] };
 
 /** A7: water hazards (count and confidence) and a short course profile. */
-export async function countWaterHazards(ctx: AgentContext, input: { course_name: string; state: string; website: string }): Promise<WaterHazardOutput | null> {
+export async function countWaterHazards(ctx: AgentContext, input: { course_name: string; state: string }): Promise<WaterHazardOutput | null> {
   const perplexity = ctx.providers.perplexity;
   if (!perplexity) return null;
   const research = await ctx.call({ step: "A7.research", agent: "A7", provider: "perplexity" }, () =>
     perplexity.research({
       schemaName: "course_profile",
       instructions: "You research golf courses: layout (water hazards), type, size, fees and practice range. Use null when unknown.",
-      query: `${input.course_name}, ${stateName(input.state)} (${input.website}): how many water hazards are in play, and the course's type, holes, green fee, membership, annual rounds and driving range.`,
+      query: `The golf course ${input.course_name}, ${stateName(input.state)} (${input.state}), USA: how many water hazards are in play, and the course's type, holes, green fee, membership, annual rounds and driving range.`,
       schema: Research,
     }),
   );

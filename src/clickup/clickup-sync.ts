@@ -40,16 +40,20 @@ export async function loadClickUpContext(store: Store): Promise<ClickUpRunContex
     : { settings: null, settings_problem: `ClickUp settings are invalid (run npm run clickup:setup): ${parsed.error.issues[0]?.message ?? ""}`, routing_rules: context.routing_rules };
 }
 
-const settingsCache = new Map<string, { at: number; value: ClickUpRunContext }>();
+const settingsCache = new Map<string, { at: number; value: Promise<ClickUpRunContext> }>();
 
-/** The same, cached per isolate for a minute: the webhook route needs it on its fast path. */
+/**
+ * The same, cached per isolate for a minute (one read in flight at a time, shared by every caller):
+ * the webhook route needs it on its fast path.
+ */
 export async function cachedClickUpContext(config: AppConfig, store: () => Store): Promise<ClickUpRunContext | null> {
   const key = config.env.DATABASE_URL ?? config.env.SUPABASE_URL ?? "";
   if (!key) return null;
   const hit = settingsCache.get(key);
   if (hit && Date.now() - hit.at < 60_000) return hit.value;
-  const value = await loadClickUpContext(store());
+  const value = loadClickUpContext(store());
   settingsCache.set(key, { at: Date.now(), value });
+  value.catch(() => settingsCache.delete(key));
   return value;
 }
 

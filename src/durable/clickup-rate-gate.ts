@@ -16,9 +16,22 @@ export interface RateObservation {
  * less is left, and after a 429 holds everyone until the reset.
  */
 export class ClickUpRateGate extends DurableObject<WorkerBindings> {
-  /** Granted slot times (ms), ascending; only the last `limit` matter. */
+  /** Granted slot times (ms), ascending; only the last `limit` matter. Persisted: an evicted gate must not forget its window. */
   private grants: number[] = [];
   private blockedUntil = 0;
+
+  constructor(ctx: DurableObjectState, env: WorkerBindings) {
+    super(ctx, env);
+    const saved = ctx.storage.kv.get<{ grants: number[]; blockedUntil: number }>("window");
+    if (saved) {
+      this.grants = saved.grants;
+      this.blockedUntil = saved.blockedUntil;
+    }
+  }
+
+  private save(): void {
+    this.ctx.storage.kv.put("window", { grants: this.grants, blockedUntil: this.blockedUntil });
+  }
 
   private get limit(): number {
     return configFor(this.env).env.CLICKUP_RATE_LIMIT_PER_MINUTE;
@@ -41,6 +54,7 @@ export class ClickUpRateGate extends DurableObject<WorkerBindings> {
     }
     this.grants.push(slot);
     this.grants.sort((a, b) => a - b);
+    this.save();
     return slot - now;
   }
 
@@ -49,10 +63,12 @@ export class ClickUpRateGate extends DurableObject<WorkerBindings> {
     const now = Date.now();
     if (info.status === 429) {
       this.blockedUntil = Math.max(this.blockedUntil, info.resetAt ?? now + this.windowMs);
+      this.save();
       return;
     }
     if (info.remaining !== null && info.remaining <= 0 && info.resetAt !== null) {
       this.blockedUntil = Math.max(this.blockedUntil, info.resetAt);
+      this.save();
     }
   }
 

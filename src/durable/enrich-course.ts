@@ -149,7 +149,8 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
       const message = error instanceof Error ? error.message : String(error);
       const failed: AgentCallRecord = {
         agent: label.agent, call_key: label.step, contact_name: label.contact ?? null, provider: label.provider, model: null,
-        status: "failed", attempts: 3, duration_ms: Date.now() - began, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: message.slice(0, 500), started_at: began,
+        // A permanent refusal is not retried (one attempt); anything else used all three.
+        status: "failed", attempts: /NonRetryable|ProviderError: \w+: HTTP 4\d\d/.test(message) && !/HTTP 429/.test(message) ? 1 : 3, duration_ms: Date.now() - began, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: message.slice(0, 500), started_at: began,
       };
       ledger.record(failed);
       log.warn("agent_call_failed", { agent: label.agent, contact_name: label.contact, action: label.step, error: message });

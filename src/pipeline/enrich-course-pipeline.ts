@@ -58,8 +58,8 @@ export interface PipelineResult {
 /**
  * The EnrichCourse pipeline, as a dependency graph:
  *
- *   load_course → mark_enriching → A1 website ─┬─ A2 staff ─→ per contact, all in parallel: A3 ∥ A5 ∥ A6.5
- *                                              └─ A7 water + profile ─→ A6 course intel
+ *   load_course → mark_enriching ─┬─ A1 website ─┬─ A2 staff ─→ per contact, all in parallel: A3 ∥ A5 ∥ A6.5
+ *                                 └─ A7 water + profile ───────┴─ A6 course intel (needs A1 and A7)
  *                                            → apply_enrichment (one atomic write) → callbacks
  */
 export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<PipelineResult> {
@@ -71,22 +71,29 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
 
   const intakeTaskId = rt.params.course.clickup_task_id;
   const settings = clickup?.settings ?? null;
-  const [site] = await Promise.all([
-    findCourseWebsite(rt.agents, course),
-    // The rep sees the intake task move to "enriching" while the agents work.
-    rt.clickup && settings && intakeTaskId
-      ? rt.step("clickup_intake_enriching", async () => {
-          await rt.clickup!.updateTask(intakeTaskId, { status: settings.statuses.intake.enriching });
-          return true;
-        })
-      : Promise.resolve(false),
-  ]);
+  const all = concurrency(rt.config.env.PIPELINE_MODE);
+  // A7 needs only the course's name and state, so it runs beside A1 (A6 then waits for both).
+  const [site, profile] = await all([
+    async () => {
+      const [found] = await Promise.all([
+        findCourseWebsite(rt.agents, course),
+        // The rep sees the intake task move to "enriching" while the agents work.
+        rt.clickup && settings && intakeTaskId
+          ? rt.step("clickup_intake_enriching", async () => {
+              await rt.clickup!.updateTask(intakeTaskId, { status: settings.statuses.intake.enriching });
+              return true;
+            })
+          : Promise.resolve(false),
+      ]);
+      return found;
+    },
+    () => countWaterHazards(rt.agents, { course_name: course.course_name, state: course.state }),
+  ] as const);
   if (!site.website || !site.domain) throw new PermanentError(`no website found for ${course.course_name} (${course.state})`);
   const website = site.website;
   const domain = site.domain;
 
-  const all = concurrency(rt.config.env.PIPELINE_MODE);
-  const [people, intel] = await all([
+  const [people, courseIntel] = await all([
     async () => {
       const data = await extractCourseData(rt.agents, { course_name: course.course_name, website, domain });
       if (data.staff.length === 0) {
@@ -95,12 +102,9 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
       const contacts = await all(data.staff.map((person) => () => enrichContact(rt.agents, all, course, domain, data, person)));
       return { data, contacts };
     },
-    async () => {
-      const profile = await countWaterHazards(rt.agents, { course_name: course.course_name, state: course.state, website });
-      const courseIntel = await writeCourseIntel(rt.agents, { course_name: course.course_name, state: course.state, website, profile });
-      return { profile, courseIntel };
-    },
+    () => writeCourseIntel(rt.agents, { course_name: course.course_name, state: course.state, website, profile }),
   ] as const);
+  const intel = { profile, courseIntel };
 
   const status = rt.ledger.incomplete.length ? "partial" : "succeeded";
   const payload = applyPayload(rt, course, site, people.data, people.contacts, intel.profile, intel.courseIntel, status);
@@ -161,24 +165,30 @@ async function writeClickUp(
     }),
   );
   const changed = results.filter((r) => r.action !== "unchanged");
-  if (changed.length) {
-    await rt.step("clickup_record_tasks", () =>
-      rt.store().call("record_clickup_tasks", { contacts: changed.map((r) => ({ contact_id: r.contact_id, clickup_task_id: r.task_id, synced: r.synced })) }, RecordedTasks),
-    );
-  }
+  const recording = changed.length
+    ? rt.step("clickup_record_tasks", () =>
+        rt.store().call("record_clickup_tasks", { contacts: changed.map((r) => ({ contact_id: r.contact_id, clickup_task_id: r.task_id, synced: r.synced })) }, RecordedTasks),
+      )
+    : Promise.resolve(null);
 
   const intakeTaskId = rt.params.course.clickup_task_id;
-  if (!intakeTaskId) return;
+  if (!intakeTaskId) {
+    await recording;
+    return;
+  }
   const summary = intakeSummary({
     course: leadCourse,
     intel: leadIntel,
     status,
     contacts: applied.contacts.map((saved, i) => ({ name: saved.name, title: saved.title ?? "", email: payload.contacts[i]?.email ?? null, task_url: results[i]?.task_url ?? null })),
   });
-  await rt.step("clickup_intake_done", async () => {
-    await client.updateTask(intakeTaskId, { status: status === "succeeded" ? settings.statuses.intake.enriched : settings.statuses.intake.needs_attention, markdown_content: summary });
-    return true;
-  });
+  await Promise.all([
+    recording,
+    rt.step("clickup_intake_done", async () => {
+      await client.updateTask(intakeTaskId, { status: status === "succeeded" ? settings.statuses.intake.enriched : settings.statuses.intake.needs_attention, markdown_content: summary });
+      return true;
+    }),
+  ]);
   await rt.step("clickup_intake_comment", async () => {
     const found = applied.contacts.length;
     const text =

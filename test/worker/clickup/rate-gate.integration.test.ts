@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 
 /** Sends `count` reservations from `callers` concurrent callers; returns the granted send times. */
@@ -48,5 +49,13 @@ describe("ClickUp rate gate (integration, Durable Object)", () => {
     const other = env.CLICKUP_RATE_GATE.get(env.CLICKUP_RATE_GATE.idFromName(`gate-${crypto.randomUUID()}`));
     await other.observe({ status: 200, limit: 100, remaining: 0, resetAt: Date.now() + 3_000 });
     expect(await other.reserve()).toBeGreaterThan(2_000);
+  });
+
+  it("an evicted gate remembers its window (it must not grant a full limit again)", async () => {
+    const name = `gate-${crypto.randomUUID()}`;
+    await reserveMany(name, 10, 100);
+    const gate = env.CLICKUP_RATE_GATE.get(env.CLICKUP_RATE_GATE.idFromName(name));
+    await evictDurableObject(gate);
+    expect(await gate.reserve()).toBeGreaterThan(55_000);
   });
 });

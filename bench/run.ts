@@ -1,0 +1,228 @@
+// `npm run bench` — speed, cost and API budget per course, measured side by side.
+//
+//   npm run bench                       N=40 courses, C=20, realistic latency at real speed (see bench/README.md)
+//   npm run bench -- --quick            N=10, C=10, latencies × 0.5, smaller ack burst: under two minutes
+//   npm run bench -- --courses 80 --concurrency 20 --time-scale 0.1 --no-sequential
+//
+// Runs the courses through the real Worker (wrangler's harness: Durable Objects + Workflows)
+// entering through the production door (signed ClickUp webhooks from the ClickUp emulator), first
+// with the pipeline in parallel mode, then the same courses again with PIPELINE_MODE=sequential on a
+// second Worker, and a burst of signed deliveries against the webhook route. Writes
+// bench/results/latest.json and prints a table.
+
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { COURSES } from "../sandbox/world/index.ts";
+import { webhookAckBurst, webhookAckSweep, type AckFigures, type AckSweepPoint } from "./lib/ack.ts";
+import { analyzePhase, PRICE_TABLE, type PhaseFigures } from "./lib/analyze.ts";
+import { clearCounters, setWorldLatency, startBenchWorker, startBenchWorld, type BenchWorld, type BenchWorker } from "./lib/app.ts";
+import { runPhase, type BenchCourse, type PhaseResult } from "./lib/phase.ts";
+import { buildResults, renderTable, type BenchSettings } from "./lib/report.ts";
+
+const HERE = import.meta.dirname;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    courses: { type: "string", short: "n" },
+    concurrency: { type: "string", short: "c" },
+    "time-scale": { type: "string" },
+    "clickup-limit": { type: "string" },
+    "clickup-window-ms": { type: "string" },
+    "ack-ignored": { type: "string" },
+    "ack-task-created": { type: "string" },
+    "ack-sweep": { type: "string" },
+    "db-round-trip-ms": { type: "string" },
+    "no-sequential": { type: "boolean", default: false },
+    "log-level": { type: "string" },
+    out: { type: "string" },
+    record: { type: "boolean", default: false },
+    jitter: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`npm run bench -- [options]
+  --quick                 N=10, C=10, time scale 0.5, ack burst 45+5 (under two minutes)
+  --courses, -n N         course runs per phase (default 40)
+  --concurrency, -c C     runs in flight at once (default 20)
+  --time-scale S          multiplies every emulator latency (default 1: real provider speed)
+  --clickup-limit R       ClickUp requests per window (default 100)
+  --clickup-window-ms W   rate-limit window (default 60000 × time scale: 100/min at provider speed)
+  --ack-ignored K         ignored events in the webhook burst (default 90)
+  --ack-task-created K    real intake taskCreated in the burst (default 10)
+  --ack-sweep LIST        burst sizes of ignored deliveries also measured (default 1,10,50,200; "" for none)
+  --db-round-trip-ms D    latency charged per database round trip on the critical path (default 0)
+  --jitter                sample the latency distributions (default: every call takes the profile's mean)
+  --no-sequential         skip the sequential-mode phase
+  --log-level L           the Worker's LOG_LEVEL (default error)
+  --out FILE              results file (default bench/results/latest.json)
+  --record                also write bench/figures.json and bench/figures.md (committed figures)`);
+  process.exit(0);
+}
+
+function num(name: string, value: string | undefined, fallback: number, check: (n: number) => boolean = (n) => n > 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || !check(n)) {
+    console.error(`--${name}: invalid value "${value}"`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const quick = values.quick;
+const N = num("courses", values.courses, quick ? 10 : 40, (n) => Number.isInteger(n) && n > 0);
+const C = num("concurrency", values.concurrency, quick ? 10 : 20, (n) => Number.isInteger(n) && n > 0);
+const timeScale = num("time-scale", values["time-scale"], quick ? 0.5 : 1);
+const clickupLimit = num("clickup-limit", values["clickup-limit"], 100, (n) => Number.isInteger(n) && n > 0);
+const clickupWindowMs = num("clickup-window-ms", values["clickup-window-ms"], Math.round(60_000 * timeScale));
+const ackIgnored = num("ack-ignored", values["ack-ignored"], quick ? 45 : 90, (n) => Number.isInteger(n) && n >= 0);
+const ackTaskCreated = num("ack-task-created", values["ack-task-created"], quick ? 5 : 10, (n) => Number.isInteger(n) && n >= 0);
+const ackSweepSizes = (values["ack-sweep"] ?? (quick ? "1,50" : "1,10,50,200"))
+  .split(",")
+  .filter((x) => x.trim() !== "")
+  .map((x) => num("ack-sweep", x, 1, (n) => Number.isInteger(n) && n > 0));
+const dbRoundTripMs = num("db-round-trip-ms", values["db-round-trip-ms"], 0, (n) => n >= 0);
+const logLevel = values["log-level"] ?? "error";
+const outFile = resolve(values.out ?? resolve(HERE, "results/latest.json"));
+
+/** The world's courses a run can enrich (Cedar Ridge has no website and fails by design: it is left out). */
+const WORLD: BenchCourse[] = COURSES.filter((c) => c.website !== null).map((c) => ({ name: c.name, state: c.state }));
+
+/**
+ * Every run enriches a course the app has never seen: the n-th use of a world course is named
+ * "<Course> <n>". The emulators find the course by its name in free text (and by its domain), so
+ * its site, staff and answers are the original's; the app sees a new course (new row, new contacts,
+ * new lead tasks). Forty runs of the same ten names would be re-enrichments instead: contacts
+ * updated in place and lead tasks left unchanged (4 ClickUp requests instead of contacts + 4).
+ */
+const uses = new Map<string, number>();
+function freshCourse(base: BenchCourse): BenchCourse {
+  // Keyed by name alone: Pine Valley Golf Club (NJ) and its Ohio namesake get different names too.
+  const key = base.name;
+  const n = (uses.get(key) ?? 0) + 1;
+  uses.set(key, n);
+  return { name: n === 1 ? base.name : `${base.name} ${n}`, state: base.state, world: base.name };
+}
+const freshCourses = (count: number): BenchCourse[] => Array.from({ length: count }, (_, i) => freshCourse(WORLD[i % WORLD.length]!));
+/**
+ * A run that has not finished after this long is recorded as timed out: five minutes of provider
+ * time, plus the windows every course's ClickUp requests could have to wait for under the limit.
+ */
+const runTimeoutMs = Math.max(120_000, 300_000 * timeScale) + Math.ceil((N * 8) / clickupLimit) * clickupWindowMs;
+
+const started = new Date();
+const t0 = performance.now();
+const log = (message: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+
+const settings: BenchSettings = {
+  N,
+  C,
+  time_scale: timeScale,
+  quick,
+  latency_profile: values.jitter ? "realistic (sandbox/core/latency.ts), sampled" : "realistic (sandbox/core/latency.ts), every call at its mean",
+  rate_limits: {
+    clickup: {
+      requests: clickupLimit,
+      window_ms: clickupWindowMs,
+      scaled_with_time_scale: values["clickup-window-ms"] === undefined,
+      equivalent_per_real_minute: Math.round((clickupLimit * 60_000 * timeScale) / clickupWindowMs),
+    },
+  },
+  price_table: PRICE_TABLE,
+  database: process.env.DATABASE_URL ? "server Postgres (DATABASE_URL, a fresh database)" : "embedded PGlite (in the benchmark's process)",
+  db_round_trip_ms_on_critical_path: dbRoundTripMs,
+  hunter_verify_poll_ms: Math.round(1_500 * timeScale),
+  ack_burst: { ignored: ackIgnored, task_created: ackTaskCreated, sweep: ackSweepSizes },
+  world_courses: WORLD.map((c) => `${c.name}, ${c.state}`),
+};
+
+async function warmUp(world: BenchWorld, worker: BenchWorker): Promise<void> {
+  // The first run compiles the Worker and creates the first objects: not a course's cost. It runs
+  // with the latencies shortened (nothing of it is measured).
+  setWorldLatency(world, Math.min(timeScale, 0.01));
+  const phase = await runPhase(world, worker, { label: "warm-up", courses: freshCourses(2), concurrency: 2, follow: { timeoutMs: runTimeoutMs } }).finally(() =>
+    setWorldLatency(world, timeScale),
+  );
+  const run = phase.runs.find((r) => r.status !== "succeeded" && r.status !== "partial") ?? phase.runs[0]!;
+  if (run.status !== "succeeded" && run.status !== "partial") throw new Error(`the warm-up run did not succeed: ${run.status} ${run.error ?? ""}`);
+}
+
+async function measure(world: BenchWorld, mode: "parallel" | "sequential", withAck: boolean): Promise<{ phase: PhaseResult; ack: AckFigures | null; sweep: AckSweepPoint[] }> {
+  log(`starting the Worker (PIPELINE_MODE=${mode})`);
+  const worker = await startBenchWorker(world, mode);
+  try {
+    await warmUp(world, worker);
+    clearCounters(world);
+    log(`${mode}: ${N} courses at concurrency ${C}`);
+    let done = 0;
+    const phase = await runPhase(world, worker, {
+      label: mode,
+      courses: freshCourses(N),
+      concurrency: C,
+      follow: { timeoutMs: runTimeoutMs },
+      onRunDone: (run) => {
+        done++;
+        if (done % Math.max(1, Math.floor(N / 4)) === 0 || run.status !== "succeeded") log(`${mode}: ${done}/${N} done (last: ${run.course.name} ${run.status}${run.wall_ms !== null ? ` in ${run.wall_ms} ms` : ""}${run.error ? `: ${run.error}` : ""})`);
+      },
+    });
+    // The webhook door alone, last, on the last Worker (the route does not depend on the pipeline
+    // mode): the runs the burst's taskCreated start are not followed (nothing is counted after it).
+    let ack: AckFigures | null = null;
+    let sweep: AckSweepPoint[] = [];
+    if (withAck && ackSweepSizes.length) {
+      log(`webhook door: ignored deliveries ${ackSweepSizes.map((n) => (n === 1 ? "one at a time" : `${n} at once`)).join(", ")}`);
+      world.proxy.reset();
+      sweep = await webhookAckSweep(world, worker, ackSweepSizes);
+      ackDb.sweep = world.proxy.counts().by_function;
+    }
+    if (withAck && ackIgnored + ackTaskCreated > 0) {
+      log(`webhook door: ${ackIgnored} ignored + ${ackTaskCreated} taskCreated deliveries at once`);
+      world.proxy.reset();
+      ack = await webhookAckBurst(world, worker, { ignored: ackIgnored, taskCreated: ackTaskCreated, courses: freshCourses(ackTaskCreated) });
+      ackDb.burst = world.proxy.counts().by_function;
+    }
+    return { phase, ack, sweep };
+  } finally {
+    await worker.close();
+  }
+}
+
+let world: BenchWorld | undefined;
+let parallel: PhaseFigures;
+let sequential: PhaseFigures | null = null;
+let ack: AckFigures | null = null;
+let sweep: AckSweepPoint[] = [];
+/** Database round trips by function while the webhook door was measured (the route reads ClickUp settings on a cache miss). */
+const ackDb: { sweep?: Record<string, number>; burst?: Record<string, number> } = {};
+const analyzeSettings = { timeScale, dbRoundTripMs, clickupRateLimit: { requests: clickupLimit, windowMs: clickupWindowMs } };
+try {
+  log(`N=${N} C=${C} time scale ${timeScale}; ClickUp ${clickupLimit} req per ${clickupWindowMs} ms`);
+  world = await startBenchWorld({ timeScale, latency: "realistic", jitter: values.jitter, clickupRateLimitPerWindow: clickupLimit, clickupRateLimitWindowMs: clickupWindowMs, logLevel });
+  const withSequential = !values["no-sequential"];
+  const first = await measure(world, "parallel", !withSequential);
+  parallel = analyzePhase(first.phase, analyzeSettings);
+  ({ ack, sweep } = first);
+  if (withSequential) {
+    clearCounters(world);
+    const second = await measure(world, "sequential", true);
+    sequential = analyzePhase(second.phase, analyzeSettings);
+    ({ ack, sweep } = second);
+  }
+} finally {
+  await world?.close();
+}
+
+const results = buildResults({ settings, parallel, sequential, ack, sweep, ackDb, startedAt: started, elapsedMs: performance.now() - t0 });
+const table = renderTable(results, parallel, sequential);
+await mkdir(dirname(outFile), { recursive: true });
+await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);
+if (values.record) {
+  await writeFile(resolve(HERE, "figures.json"), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(resolve(HERE, "figures.md"), `# Benchmark figures\n\nRecorded with \`npm run bench -- --record\` (the raw file is \`bench/figures.json\`).\n\n\`\`\`\n${table}\n\`\`\`\n`);
+}
+console.log(table);
+log(`results written to ${outFile}${values.record ? " (and bench/figures.json, bench/figures.md)" : ""}`);

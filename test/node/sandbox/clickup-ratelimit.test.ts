@@ -39,13 +39,13 @@ describe("ClickUp emulator: rate limit", () => {
   });
 
   it("keeps one budget per token and opens a new window when the old one ends", async () => {
-    cu = await startClickUpEmulator({ seed: "empty", rateLimitPerMinute: 3, rateLimitWindowMs: 300, tokens: ["pk_a", "pk_b"] });
+    cu = await startClickUpEmulator({ seed: "empty", rateLimitPerMinute: 3, rateLimitWindowMs: 1_500, tokens: ["pk_a", "pk_b"] });
     for (let i = 0; i < 3; i++) expect((await api(cu, "GET", "/api/v2/user", undefined, { token: "pk_a" })).status).toBe(200);
     expect((await api(cu, "GET", "/api/v2/user", undefined, { token: "pk_a" })).status).toBe(429);
     const other = await api(cu, "GET", "/api/v2/user", undefined, { token: "pk_b" });
     expect(other.status).toBe(200);
     expect(other.headers.get("x-ratelimit-remaining")).toBe("2");
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 1_600));
     const again = await api(cu, "GET", "/api/v2/user", undefined, { token: "pk_a" });
     expect(again.status).toBe(200);
     expect(again.headers.get("x-ratelimit-remaining")).toBe("2");

@@ -33,7 +33,7 @@ describe("ClickUp rate gate (integration, Durable Object)", () => {
     const times = await reserveMany(`gate-${crypto.randomUUID()}`, 20, 150);
     expect(times).toHaveLength(150);
     expect(busiestWindow(times, 60_000)).toBeLessThanOrEqual(100);
-    expect(times[99]! - times[0]!).toBeLessThan(1_000); // the first 100 go at once
+    expect(times[99]! - times[0]!).toBeLessThan(10_000); // the first 100 go at once (no window wait)
     expect(times[100]! - times[0]!).toBeGreaterThanOrEqual(60_000); // the 101st waits for the window
   });
 

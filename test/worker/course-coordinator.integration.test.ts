@@ -38,7 +38,7 @@ describe("CourseCoordinator (integration)", () => {
     const [firstInstance] = await workflows.get();
     await firstInstance!.waitForStatus("complete");
     let instances = await workflows.get();
-    for (let i = 0; i < 50 && instances.length < 2; i++) {
+    for (let i = 0; i < 500 && instances.length < 2; i++) {
       await new Promise((r) => setTimeout(r, 20));
       instances = await workflows.get();
     }

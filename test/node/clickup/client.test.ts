@@ -28,11 +28,11 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
 
 describe("ClickUp client (Node, scripted fetch)", () => {
   it("builds /api/v2 URLs from the host (or a base ending in /api), sends the token as Authorization, encodes ids", async () => {
-    for (const baseUrl of ["https://api.clickup.com", "https://api.clickup.com/", "https://api.clickup.com/api"]) {
+    for (const baseUrl of ["https://clickup.test", "https://clickup.test/", "https://clickup.test/api"]) {
       const f = scripted(() => json({ id: "a/b", name: "T", status: { status: "new" } }));
       const cu = createClickUpClient({ token: "pk_1", baseUrl, fetch: f.fetch });
       await cu.getTask("a/b", { includeMarkdown: true });
-      expect(f.calls[0]?.url).toBe("https://api.clickup.com/api/v2/task/a%2Fb?include_markdown_description=true");
+      expect(f.calls[0]?.url).toBe("https://clickup.test/api/v2/task/a%2Fb?include_markdown_description=true");
       expect(new Headers(f.calls[0]?.init?.headers).get("authorization")).toBe("pk_1");
     }
   });

@@ -1,11 +1,8 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { CLICKUP_SEED } from "./sandbox/clickup/seed.ts";
+import { NO_PROVIDERS } from "./scripts/local-worker.ts";
 import { startWorkerTestServices } from "./test/support/worker-test-env.ts";
-
-const CLOSED_PROVIDERS = Object.fromEntries(
-  ["CLICKUP", "ANTHROPIC", "HUNTER", "PERPLEXITY", "JINA", "MAILGUN"].map((p) => [`${p}_BASE_URL`, "http://127.0.0.1:9"]),
-);
 
 /** The projects named with --project, or all when none is named. */
 function requestedProjects(argv: string[]): Set<string> | "all" {
@@ -34,7 +31,7 @@ export default defineConfig(async () => {
                   LOG_LEVEL: "silent",
                   DATABASE_URL: services?.databaseUrl ?? "",
                   // Every provider is an emulator on loopback (or, without services, a closed port): no test reaches a real host.
-                  ...(services?.providerEnv ?? CLOSED_PROVIDERS),
+                  ...(services?.providerEnv ?? NO_PROVIDERS),
                   CLICKUP_WEBHOOK_SECRET: "test-clickup-webhook-secret",
                   SUPABASE_WEBHOOK_SECRET: "test-supabase-webhook-secret",
                   AGENT_API_KEY: "test-agent-api-key",

@@ -131,10 +131,13 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
     critical: boolean,
   ): Promise<T | Missing> {
     const began = Date.now();
+    // Attempts made in this invocation (a failed step is never memoized, so this counts them all).
+    let attempts = 0;
     let envelope: CallEnvelope;
     try {
       envelope = (await step.do(label.step, RETRIED, async (ctx) => {
         if (!ledger.mayCall(label)) return { made: false, reason: "spend_cap" } satisfies CallEnvelope;
+        attempts++;
         const started = Date.now();
         try {
           const { value, usage } = await fn();
@@ -149,8 +152,7 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
       const message = error instanceof Error ? error.message : String(error);
       const failed: AgentCallRecord = {
         agent: label.agent, call_key: label.step, contact_name: label.contact ?? null, provider: label.provider, model: null,
-        // A permanent refusal is not retried (one attempt); anything else used all three.
-        status: "failed", attempts: /NonRetryable|ProviderError: \w+: HTTP 4\d\d/.test(message) && !/HTTP 429/.test(message) ? 1 : 3, duration_ms: Date.now() - began, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: message.slice(0, 500), started_at: began,
+        status: "failed", attempts, duration_ms: Date.now() - began, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: message.slice(0, 500), started_at: began,
       };
       ledger.record(failed);
       log.warn("agent_call_failed", { agent: label.agent, contact_name: label.contact, action: label.step, error: message });

@@ -1,7 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { CLICKUP_SEED } from "./sandbox/clickup/seed.ts";
-import { NO_PROVIDERS } from "./scripts/local-worker.ts";
+import { hermeticWranglerConfig, NO_PROVIDERS } from "./scripts/local-worker.ts";
 import { startWorkerTestServices } from "./test/support/worker-test-env.ts";
 
 /** The projects named with --project, or all when none is named. */
@@ -17,14 +17,21 @@ export default defineConfig(async () => {
   // The workerd bindings need the services' addresses now, so they start while the config loads
   // (only when the worker project runs); the root globalSetup stops them after the run.
   const services = projects === "all" || projects.has("worker") ? await startWorkerTestServices() : undefined;
+  // Hermetic: the plugin reads wrangler.toml from a copy beside an empty .dev.vars (see hermeticWranglerConfig),
+  // because wrangler's unstable_getMiniflareWorkerOptions, which the plugin calls, would otherwise add the
+  // checkout's .dev.vars (or .env) to the bindings below; and vite reads no .env file (envDir: false).
+  const wranglerConfig = hermeticWranglerConfig();
+  process.once("exit", () => wranglerConfig.remove());
   return {
+    envDir: false as const,
     test: {
       globalSetup: ["./test/support/global-services.ts"],
       projects: [
         {
+          envDir: false as const,
           plugins: [
             cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
+              wrangler: { configPath: wranglerConfig.configPath },
               miniflare: {
                 bindings: {
                   ENVIRONMENT: "test",
@@ -53,6 +60,7 @@ export default defineConfig(async () => {
           },
         },
         {
+          envDir: false as const,
           test: {
             name: "node",
             environment: "node",

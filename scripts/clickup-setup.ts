@@ -6,7 +6,8 @@
 // Inputs (environment, then .dev.vars): CLICKUP_API_TOKEN (required), CLICKUP_TEAM_ID (or the only
 // workspace), CLICKUP_SPACE_ID (or --space, or the only space), APP_URL (the deployed Worker; the
 // webhook posts to <APP_URL>/webhooks/clickup), CLICKUP_INTAKE_LIST_ID (optional: an existing intake
-// list), DATABASE_URL (default: the embedded dev database `npm start` runs), CLICKUP_BASE_URL.
+// list), DATABASE_URL (default: the embedded dev database `npm start` runs), CLICKUP_BASE_URL,
+// CLICKUP_RATE_LIMIT_PER_MINUTE / CLICKUP_RATE_WINDOW_MS (optional: the budget its requests keep to).
 //
 // Idempotent. It finds, or creates: the folderless list "Intake"; folders "High-End", "Budget" and
 // "Both", each with a list "New Leads"; the webhook on the space (taskCreated, taskStatusUpdated,
@@ -47,6 +48,7 @@ import {
   WEBHOOK_PATH,
 } from "../src/clickup/config.ts";
 import { ClickUpError } from "../src/clickup/errors.ts";
+import { createLocalRateGate } from "../src/clickup/rate-budget.ts";
 
 export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:54329/postgres";
 export const DEFAULT_CLICKUP_BASE_URL = "https://api.clickup.com";
@@ -101,18 +103,22 @@ const TYPE_LABELS: Record<FieldType, string> = {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits out ClickUp's rate limit: after an answer with no requests left, the next request waits for the reset. */
-function patientGate(): RateGate {
-  let waitUntil = 0;
-  return {
-    async acquire() {
-      const wait = waitUntil - Date.now();
-      if (wait > 0) await sleep(Math.min(wait, 60_000));
-    },
-    observe(info) {
-      if (info.remaining === 0 && info.resetAt !== null) waitUntil = info.resetAt;
-    },
-  };
+/**
+ * The token's budget as the Worker's gate keeps it (src/clickup/rate-budget.ts), in this process:
+ * setup cannot see the Worker's grants, but it takes every answer's X-RateLimit-Remaining/Reset as the
+ * truth (so it waits instead of meeting a 429 when the Worker, or anyone, spent the window), and as a
+ * background caller it leaves the headroom and the interactive reserve to the Worker. The limit is
+ * CLICKUP_RATE_LIMIT_PER_MINUTE when set, else ClickUp's X-RateLimit-Limit; the window
+ * CLICKUP_RATE_WINDOW_MS (60 s).
+ */
+export function setupRateGate(env: Record<string, string | undefined>): RateGate {
+  const limit = Number(env.CLICKUP_RATE_LIMIT_PER_MINUTE);
+  const windowMs = Number(env.CLICKUP_RATE_WINDOW_MS);
+  return createLocalRateGate({
+    ...(Number.isInteger(limit) && limit > 0 ? { limit } : {}),
+    windowMs: Number.isInteger(windowMs) && windowMs > 0 ? windowMs : 60_000,
+    priority: "background",
+  });
 }
 
 /**
@@ -195,7 +201,7 @@ export async function runClickUpSetup(options: SetupOptions): Promise<{ exitCode
       if (method === "get" || method === "post" || method === "put") report.requests[method]++;
       return (options.fetch ?? fetch)(input, init);
     };
-    const client = createClickUpClient({ token, baseUrl: env.CLICKUP_BASE_URL?.trim() || DEFAULT_CLICKUP_BASE_URL, gate: patientGate(), fetch: countingFetch, timeoutMs: 30_000 });
+    const client = createClickUpClient({ token, baseUrl: env.CLICKUP_BASE_URL?.trim() || DEFAULT_CLICKUP_BASE_URL, gate: setupRateGate(env), fetch: countingFetch, timeoutMs: 30_000 });
     const read = <T>(fn: () => Promise<T>): Promise<T> => retrying(fn, { write: false });
     const write = <T>(fn: () => Promise<T>): Promise<T> => retrying(fn, { write: true });
 

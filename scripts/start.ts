@@ -4,6 +4,9 @@
  *   2. with `--sandbox` (or GOLF_SANDBOX=1): the provider emulators, every *_BASE_URL pointed at them;
  *   3. `wrangler dev` (Worker, Durable Objects, Workflows) on http://127.0.0.1:$PORT (default 8787).
  * Real provider keys come from `.dev.vars` as usual; a missing key disables that provider.
+ * `--data-dir DIR` keeps the embedded database and the Worker's local state (Durable Objects,
+ * Workflows) in DIR instead of .data/ and .wrangler/state; `--env-file FILE` adds variables over
+ * .dev.vars (scripts/crash-recovery.ts uses both to run a throwaway copy of the app).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +24,8 @@ const { values: flags } = parseArgs({
     "db-port": { type: "string", default: process.env.GOLF_DB_PORT ?? "54329" },
     // Emulated providers answer at once unless a time scale asks for the realistic latency shape.
     "time-scale": { type: "string", default: process.env.GOLF_SANDBOX_TIME_SCALE },
+    "data-dir": { type: "string" },
+    "env-file": { type: "string" },
   },
 });
 
@@ -58,7 +63,7 @@ async function main(): Promise<void> {
   if (databaseUrl) {
     say("database_external", { note: "DATABASE_URL is set; using that server" });
   } else {
-    const dataDir = join(root, ".data", "pglite");
+    const dataDir = flags["data-dir"] ? join(flags["data-dir"], "pglite") : join(root, ".data", "pglite");
     mkdirSync(dataDir, { recursive: true });
     const embedded = await startEmbeddedPostgres({ dataDir, port: Number(flags["db-port"]) });
     stops.push(() => embedded.stop());
@@ -86,13 +91,16 @@ async function main(): Promise<void> {
   // One env file for wrangler: the user's .dev.vars (real keys), then what this script computed.
   // Wrangler loads an --env-file as secrets, so none of these values is printed.
   const devVarsPath = join(root, ".dev.vars");
-  const userVars = existsSync(devVarsPath) ? parseEnv(readFileSync(devVarsPath, "utf8")) : {};
+  const userVars = {
+    ...(existsSync(devVarsPath) ? parseEnv(readFileSync(devVarsPath, "utf8")) : {}),
+    ...(flags["env-file"] ? parseEnv(readFileSync(flags["env-file"], "utf8")) : {}),
+  };
   const merged = flags.sandbox ? { ...vars, ...pick(userVars, ["AGENT_API_KEY", "SUPABASE_WEBHOOK_SECRET"]) } : { ...userVars, ...vars };
-  const envFile = join(root, ".data", "dev.env");
+  const envFile = join(flags["data-dir"] ?? join(root, ".data"), "dev.env");
   mkdirSync(dirname(envFile), { recursive: true });
   writeFileSync(envFile, Object.entries(merged).map(([k, v]) => `${k}=${JSON.stringify(v ?? "")}`).join("\n") + "\n", { mode: 0o600 });
 
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(flags.port), "--show-interactive-dev-session=false", "--persist-to", join(root, ".wrangler", "state"), "--env-file", envFile];
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(flags.port), "--show-interactive-dev-session=false", "--persist-to", flags["data-dir"] ? join(flags["data-dir"], "wrangler-state") : join(root, ".wrangler", "state"), "--env-file", envFile];
   wrangler = spawn(join(root, "node_modules", ".bin", "wrangler"), args, {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],

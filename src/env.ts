@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { CourseCoordinator } from "./durable/course-coordinator.ts";
 import type { ClickUpRateGate } from "./durable/clickup-rate-gate.ts";
 import type { JobDirectory } from "./durable/job-directory.ts";
-import type { EnrichCourseParams } from "./durable/enrich-course.ts";
+import type { EnrichCourseParams, ResolveIntakeParams } from "./durable/jobs.ts";
 
 /** What workerd hands the Worker: bindings from wrangler.toml plus vars and secrets (all strings). */
 export interface WorkerBindings {
@@ -10,6 +10,7 @@ export interface WorkerBindings {
   JOB_DIRECTORY: DurableObjectNamespace<JobDirectory>;
   CLICKUP_RATE_GATE: DurableObjectNamespace<ClickUpRateGate>;
   ENRICH_COURSE: Workflow<EnrichCourseParams>;
+  RESOLVE_INTAKE_TASK: Workflow<ResolveIntakeParams>;
   [variable: string]: unknown;
 }
 

@@ -5,6 +5,7 @@ export { CourseCoordinator } from "./durable/course-coordinator.ts";
 export { JobDirectory } from "./durable/job-directory.ts";
 export { ClickUpRateGate } from "./durable/clickup-rate-gate.ts";
 export { EnrichCourse } from "./durable/enrich-course.ts";
+export { ResolveIntakeTask } from "./durable/resolve-intake-task.ts";
 
 const app = createApp();
 

@@ -9,6 +9,8 @@
 //   timeout     accept the request and never answer (until the client gives up or the server closes)
 //   malformed   200 with a body that is not valid JSON
 //   reset       destroy the connection without an answer (a network error for the client)
+//   lost_answer carry the request out (a task is created), then destroy the connection: the provider
+//               acted but the client never hears it (a timeout or a dropped connection in the wild)
 // `times` applies it to the next N matching requests only; `probability` (0–1) applies it randomly.
 // Any fault may also carry `latency` (delay before the fault's answer).
 // Set from code (`server.faults.add({...})`) or over HTTP (`POST /__emulator/faults`).
@@ -17,7 +19,7 @@ import type { LatencyDistribution } from "./latency.ts";
 import { globToRegExp } from "./recorder.ts";
 import type { EmulatorRequest } from "./server.ts";
 
-export type FaultKind = "latency" | "error" | "rate_limit" | "timeout" | "malformed" | "reset";
+export type FaultKind = "latency" | "error" | "rate_limit" | "timeout" | "malformed" | "reset" | "lost_answer";
 
 export interface FaultSpec {
   route: string;
@@ -84,7 +86,7 @@ export function routeMatches(pattern: string, method: string, path: string): boo
   return globToRegExp(pathPattern).test(path);
 }
 
-const KINDS: readonly FaultKind[] = ["latency", "error", "rate_limit", "timeout", "malformed", "reset"];
+const KINDS: readonly FaultKind[] = ["latency", "error", "rate_limit", "timeout", "malformed", "reset", "lost_answer"];
 
 /** Validates an untrusted fault (from `POST /__emulator/faults`). Throws with a message on error. */
 export function parseFaultSpec(input: unknown): FaultSpec {

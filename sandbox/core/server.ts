@@ -334,6 +334,12 @@ export async function createEmulatorServer(opts: EmulatorServerOptions): Promise
           raw.socket.destroy();
           return;
         }
+        case "lost_answer": {
+          const done = await Promise.resolve(opts.handler(req, ctx)).catch(() => json(500, {}));
+          record(done.status, "lost_answer");
+          raw.socket.destroy();
+          return;
+        }
         case "malformed": {
           const status = terminal.status ?? 200;
           send(res, {

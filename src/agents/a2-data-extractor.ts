@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { personKey } from "../lib/person-key.ts";
 import { publicHttpUrl } from "../lib/public-url.ts";
 import type { DomainEmail } from "../providers/hunter.ts";
 import type { Page } from "../providers/jina.ts";
@@ -65,10 +66,6 @@ export function splitName(full: string): { first_name: string; last_name: string
     .trim()
     .split(/\s+/);
   return { first_name: parts[0] ?? full, last_name: parts.length > 1 ? parts[parts.length - 1]! : "" };
-}
-
-export function nameKey(name: string): string {
-  return name.toLowerCase().replace(/[^a-z ]/g, "").replace(/\s+/g, " ").trim();
 }
 
 /** Links on the course's own site that likely list staff; nothing off-site is ever followed. */
@@ -140,7 +137,7 @@ export async function extractCourseData(ctx: AgentContext, input: { course_name:
   const known = isMissing(domainEmails) ? [] : domainEmails;
   const staff = new Map<string, StaffMember>();
   for (const person of extraction?.staff ?? []) {
-    const key = nameKey(person.name);
+    const key = personKey(person.name);
     if (!key || staff.has(key)) continue;
     const email = person.email?.toLowerCase().trim() ?? null;
     staff.set(key, {
@@ -157,7 +154,7 @@ export async function extractCourseData(ctx: AgentContext, input: { course_name:
     for (const person of known) {
       if (!person.first_name || !person.last_name || !TARGET_ROLE.test(person.position ?? "")) continue;
       const name = `${person.first_name} ${person.last_name}`;
-      const key = nameKey(name);
+      const key = personKey(name);
       if (staff.has(key)) continue;
       staff.set(key, { name, first_name: person.first_name, last_name: person.last_name, title: person.position ?? "", page_email: null, page_phone: null, source: "hunter" });
     }

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { personKey } from "../lib/person-key.ts";
 import type { DomainEmail } from "../providers/hunter.ts";
 import { type AgentContext, emailDomain, isMissing, sameSite } from "./agent-context.ts";
-import { nameKey, type StaffMember } from "./a2-data-extractor.ts";
+import type { StaffMember } from "./a2-data-extractor.ts";
 
 export interface EmailLinkedInOutput {
   email: string | null;
@@ -43,7 +44,7 @@ export async function findEmailAndLinkedIn(
   const label = (step: string, provider: "hunter" | "perplexity") => ({ step: `A3.${step}:${input.key}`, agent: "A3" as const, provider, contact: person.name });
   let out: EmailLinkedInOutput = { email: null, email_score: null, email_status: null, email_source: null, linkedin_url: null };
 
-  const listed = input.known.find((e) => e.first_name && e.last_name && nameKey(`${e.first_name} ${e.last_name}`) === nameKey(person.name));
+  const listed = input.known.find((e) => e.first_name && e.last_name && personKey(`${e.first_name} ${e.last_name}`) === personKey(person.name));
   if (listed?.email) {
     out = { email: listed.email, email_score: listed.score, email_status: listed.verification_status, email_source: "hunter_domain_search", linkedin_url: linkedinProfile(listed.linkedin_url) };
   } else if (hunter && person.last_name) {

@@ -1,9 +1,12 @@
 import type { AppConfig, WorkerBindings } from "../env.ts";
 import type { Store } from "../store/index.ts";
 import { z } from "zod";
-import { type ClickUpClient, createClickUpClient, type RateGate } from "./client.ts";
+import type { ClickUpCallContext } from "./call.ts";
+import { taskUrl } from "./call.ts";
+import { type ClickUpClient, createClickUpClient, type CreateTaskBody } from "./client.ts";
 import { type ClickUpSettings, ClickUpSettings as ClickUpSettingsSchema, type LeadSegment } from "./config.ts";
 import { isClickUpError } from "./errors.ts";
+import { clickUpRateGateStub, waitingGate } from "./rate-gate-client.ts";
 import {
   changedFields,
   fingerprint,
@@ -57,27 +60,16 @@ export async function cachedClickUpContext(config: AppConfig, store: () => Store
   return value;
 }
 
-async function tokenKey(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** The client every run shares per token, gated by the token's ClickUpRateGate Durable Object. */
-export function clickUpClientFor(config: AppConfig, env: WorkerBindings): ClickUpClient | null {
+/**
+ * A client for callers that wait in place (not a Workflow: it reserves, sleeps and uses reservedGate),
+ * gated by the token's ClickUpRateGate Durable Object: each request waits for its slot with a timer.
+ */
+export function clickUpClientFor(config: AppConfig, env: WorkerBindings, opts?: { priority?: "interactive" | "background" }): ClickUpClient | null {
   const token = config.env.CLICKUP_API_TOKEN;
-  if (!token) return null;
-  let gate: DurableObjectStub<import("../durable/clickup-rate-gate.ts").ClickUpRateGate> | null = null;
-  const stub = async () => (gate ??= env.CLICKUP_RATE_GATE.get(env.CLICKUP_RATE_GATE.idFromName(await tokenKey(token))));
-  const rateGate: RateGate = {
-    async acquire() {
-      const wait = await (await stub()).reserve();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    },
-    async observe(info) {
-      await (await stub()).observe(info);
-    },
-  };
-  return createClickUpClient({ token, baseUrl: config.env.CLICKUP_BASE_URL, gate: rateGate, timeoutMs: Math.min(config.env.PROVIDER_TIMEOUT_MS, 30_000) });
+  const stub = clickUpRateGateStub(config, env);
+  if (!token || !stub) return null;
+  const gate = waitingGate(stub, opts?.priority ?? "background");
+  return createClickUpClient({ token, baseUrl: config.env.CLICKUP_BASE_URL, gate, timeoutMs: Math.min(config.env.PROVIDER_TIMEOUT_MS, 30_000) });
 }
 
 export function assigneeFor(rules: RoutingRule[], segment: LeadSegment | null, state: string): number | null {
@@ -97,17 +89,17 @@ export interface LeadSyncResult {
   task_id: string;
   task_url: string | null;
   synced: LeadSynced;
-  action: "created" | "updated" | "unchanged" | "recreated";
+  action: "created" | "updated" | "unchanged" | "recreated" | "found";
   requests: number;
 }
 
-/**
- * Creates (one request, custom fields inline) or updates (only what changed: one request for the
- * name/description, one per changed field) a contact's lead task in its segment's "New Leads" list.
- * A task deleted in ClickUp is created again.
- */
-export async function syncLeadTask(input: {
-  client: ClickUpClient;
+/** What writing one lead task takes: a create, or only the changed parts of an existing task. */
+export type LeadTaskPlan =
+  | { kind: "create"; list_id: string; body: CreateTaskBody }
+  | { kind: "update"; task_id: string; text: { name: string; markdown_content: string } | null; fields: { id: string; value: string | number }[] }
+  | { kind: "unchanged"; task_id: string };
+
+export interface LeadTaskInput {
   settings: ClickUpSettings;
   contactId: string;
   existingTaskId: string | null;
@@ -116,45 +108,82 @@ export async function syncLeadTask(input: {
   course: LeadCourse;
   intel: LeadIntel | null;
   assignee: number | null;
-}): Promise<LeadSyncResult> {
-  const { client, settings, contact, course, intel } = input;
+}
+
+/**
+ * A contact's lead task in its segment's "New Leads" list: created (one request, custom fields
+ * inline) or updated (one request for the name/description, one per changed field). Pure: the
+ * caller reserves `leadPlanRequests(plan)` requests and then runs `writeLeadTask`.
+ */
+export function planLeadTask(input: LeadTaskInput, opts: { forceCreate?: boolean } = {}): { plan: LeadTaskPlan; synced: LeadSynced } {
+  const { settings, contact, course, intel } = input;
   const segment: LeadSegment = intel?.segment ?? "both";
   const fields = leadFieldValues(contact, course, intel, settings.fields.segment.options);
   const name = leadTaskName(contact, course);
   const description = leadDescription(contact, course, intel);
   const synced: LeadSynced = { name, description: fingerprint(description), fields };
-  const customFields = (Object.entries(fields) as [keyof ClickUpSettings["fields"], string | number][]).map(([key, value]) => ({ id: settings.fields[key].id, value }));
-
-  const create = async (action: "created" | "recreated", requestsSoFar: number): Promise<LeadSyncResult> => {
-    const task = await client.createTask(settings.lead_lists[segment], {
+  if (!input.existingTaskId || opts.forceCreate) {
+    const customFields = (Object.entries(fields) as [keyof ClickUpSettings["fields"], string | number][]).map(([key, value]) => ({ id: settings.fields[key].id, value }));
+    const body: CreateTaskBody = {
       name,
       markdown_content: description,
       status: settings.statuses.leads.new_lead,
       ...(input.assignee !== null ? { assignees: [input.assignee] } : {}),
       custom_fields: customFields,
-    });
-    return { contact_id: input.contactId, task_id: String(task.id), task_url: task.url ?? null, synced, action, requests: requestsSoFar + 1 };
-  };
+    };
+    return { plan: { kind: "create", list_id: settings.lead_lists[segment], body }, synced };
+  }
+  const textChanged = input.synced.name !== name || input.synced.description !== synced.description;
+  const changed = changedFields(fields, input.synced.fields ?? {}).flatMap((key) => {
+    const value = fields[key];
+    return value === undefined ? [] : [{ id: settings.fields[key].id, value }];
+  });
+  if (!textChanged && changed.length === 0) return { plan: { kind: "unchanged", task_id: input.existingTaskId }, synced };
+  return { plan: { kind: "update", task_id: input.existingTaskId, text: textChanged ? { name, markdown_content: description } : null, fields: changed }, synced };
+}
 
-  if (!input.existingTaskId) return create("created", 0);
+export function leadPlanRequests(plan: LeadTaskPlan): number {
+  return plan.kind === "create" ? 1 : plan.kind === "update" ? (plan.text ? 1 : 0) + plan.fields.length : 0;
+}
 
-  const taskId = input.existingTaskId;
+/** What came of a plan: done, or the task is gone in ClickUp (deleted by a rep) and must be created again. */
+export type LeadWriteOutcome = { done: true; task_id: string; task_url: string | null; action: LeadSyncResult["action"]; requests: number } | { done: false; gone: true; requests: number };
+
+/**
+ * Runs a plan. A create that may have reached ClickUp before (`ctx.retry`) first looks in the list
+ * for a task of that exact name the app created since the first attempt, so a retried create never
+ * makes a second task.
+ */
+export async function writeLeadTask(client: ClickUpClient, plan: LeadTaskPlan, ctx: ClickUpCallContext & { appUserId: number }): Promise<LeadWriteOutcome> {
+  if (plan.kind === "unchanged") return { done: true, task_id: plan.task_id, task_url: taskUrl(plan.task_id), action: "unchanged", requests: 0 };
+  if (plan.kind === "create") {
+    if (ctx.retry) {
+      const found = await findCreatedTask(client, plan.list_id, String(plan.body.name), ctx);
+      if (found) return { done: true, task_id: String(found.id), task_url: found.url ?? taskUrl(String(found.id)), action: "found", requests: 1 };
+    }
+    const task = await client.createTask(plan.list_id, plan.body);
+    return { done: true, task_id: String(task.id), task_url: task.url ?? taskUrl(String(task.id)), action: "created", requests: ctx.retry ? 2 : 1 };
+  }
   let requests = 0;
   try {
-    const textChanged = input.synced.name !== name || input.synced.description !== synced.description;
-    if (textChanged) {
+    if (plan.text) {
       requests++;
-      await client.updateTask(taskId, { name, markdown_content: description });
+      await client.updateTask(plan.task_id, plan.text);
     }
-    for (const key of changedFields(fields, input.synced.fields ?? {})) {
+    for (const field of plan.fields) {
       requests++;
-      const value = fields[key];
-      if (value !== undefined) await client.setCustomField(taskId, settings.fields[key].id, value);
+      await client.setCustomField(plan.task_id, field.id, field.value);
     }
   } catch (error) {
-    // Deleted (or moved out of reach) in ClickUp: a lead must exist, so it is created again.
-    if (isClickUpError(error) && error.status === 404) return create("recreated", requests);
+    // Deleted (or moved out of reach) in ClickUp: a lead must exist, so the caller creates it again.
+    if (isClickUpError(error) && error.status === 404) return { done: false, gone: true, requests };
     throw error;
   }
-  return { contact_id: input.contactId, task_id: taskId, task_url: null, synced, action: requests ? "updated" : "unchanged", requests };
+  return { done: true, task_id: plan.task_id, task_url: taskUrl(plan.task_id), action: "updated", requests };
+}
+
+/** A task named `name` that the app created in the list since `ctx.intent_at` (newest first, one page). */
+export async function findCreatedTask(client: ClickUpClient, listId: string, name: string, ctx: ClickUpCallContext & { appUserId: number }) {
+  const { tasks } = await client.getTasks(listId, { date_created_gt: ctx.intent_at - 5_000, order_by: "created", include_closed: true, subtasks: true });
+  return tasks.find((t) => t.name === name && (t.creator?.id === undefined || t.creator.id === ctx.appUserId)) ?? null;
 }

@@ -8,9 +8,10 @@
 //   fields the app reads; each schema is checked at compile time against the documented type
 //   (`Documented<...>`), and a function's return type is the documented type with the checked fields
 //   replaced by their checked types (`Checked<...>`).
-// - One fetch wrapper (`call`): the gate's `acquire()` before every request and `observe()` after
-//   every answer (with X-RateLimit-*), a timeout, and ClickUpError for anything but a 2xx JSON
-//   answer of the expected shape (retryable: 429, 5xx, timeout, network, garbled JSON).
+// - One fetch wrapper (`call`): the gate's `acquire()` before every request and `observe()` after it
+//   (with the answer's X-RateLimit-*, or null when no answer came), a timeout, and ClickUpError for
+//   anything but a 2xx JSON answer of the expected shape (retryable: 429, 5xx, timeout, network,
+//   garbled JSON).
 // - The token is only ever sent in the Authorization header; it is never part of an error.
 import { z } from "zod";
 import { ClickUpError } from "./errors.ts";
@@ -52,14 +53,16 @@ export interface RateLimitInfo {
 }
 
 /**
- * Shared per-token rate limiting. The client calls `acquire()` before every request (it may wait) and
- * `observe()` after every answer ClickUp sends, errors included (not after a timeout or a network
- * failure: there is no answer). A failing `observe()` never fails the request (a task that was
- * created must not look failed and be created again); it goes to `onGateError`.
+ * Shared per-token rate limiting. The client calls `acquire()` before every request (it may wait; it
+ * may return a ticket) and then, exactly once per request, `observe(info, ticket)`: with the answer's
+ * X-RateLimit-* for every answer ClickUp sends, errors included, or with `null` when the request got
+ * no answer (timeout, network failure), so the gate can settle the request's slot either way. A
+ * failing `observe()` never fails the request (a task that was created must not look failed and be
+ * created again); it goes to `onGateError`.
  */
 export interface RateGate {
-  acquire(): Promise<void>;
-  observe(info: RateLimitInfo): Promise<void> | void;
+  acquire(): Promise<string | void>;
+  observe(info: RateLimitInfo | null, ticket?: string | void): Promise<void> | void;
 }
 
 export interface ClickUpClientOptions {
@@ -153,6 +156,10 @@ TaskSchema satisfies Documented<TaskDoc>;
 const EmptySchema = z.looseObject({}) satisfies Documented<ResponseOf<"/v2/task/{task_id}/field/{field_id}", "post">>;
 
 const CommentSchema = z.looseObject({ id: idString, date: z.number().optional() }) satisfies Documented<ResponseOf<"/v2/task/{task_id}/comment", "post">>;
+const TaskCommentSchema = z.looseObject({ id: idString, comment_text: text, user: z.looseObject({ id: z.number() }).nullish().transform((u) => u ?? undefined) });
+const TaskCommentsSchema = z.looseObject({ comments: z.array(TaskCommentSchema) }) satisfies Documented<ResponseOf<"/v2/task/{task_id}/comment", "get">>;
+// Get Tasks' file types `assignees` as strings (like Create Task's); Get Task, the examples and the API: user objects.
+const TasksSchema = z.looseObject({ tasks: z.array(TaskSchema), last_page: z.boolean().optional() }) satisfies Documented<{ tasks: TaskDoc[]; last_page?: boolean }>;
 
 const WebhookSchema = z.looseObject({
   id: z.string(),
@@ -184,6 +191,7 @@ export type ClickUpList = Checked<ResponseOf<"/v2/list/{list_id}", "get">, Out<t
 export type ClickUpField = Checked<Element<ResponseOf<"/v2/list/{list_id}/field", "get">["fields"]>, Out<typeof FieldSchema>>;
 export type ClickUpTask = Checked<TaskDoc, Out<typeof TaskSchema>>;
 export type ClickUpComment = Checked<ResponseOf<"/v2/task/{task_id}/comment", "post">, Out<typeof CommentSchema>>;
+export type ClickUpTaskComment = Checked<Element<ResponseOf<"/v2/task/{task_id}/comment", "get">["comments"]>, Out<typeof TaskCommentSchema>>;
 export type ClickUpWebhook = Checked<Element<ResponseOf<"/v2/team/{team_id}/webhook", "get">["webhooks"]>, Out<typeof WebhookSchema>>;
 export type ClickUpCreatedWebhook = Checked<ResponseOf<"/v2/team/{team_id}/webhook", "post">, Out<typeof CreatedWebhookSchema>>;
 export type ClickUpUpdatedWebhook = Checked<ResponseOf<"/v2/webhook/{webhook_id}", "put">, Out<typeof UpdatedWebhookSchema>>;
@@ -255,7 +263,16 @@ export function createClickUpClient(options: ClickUpClientOptions) {
     const url = new URL(`${base}${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
 
-    await gate?.acquire();
+    const ticket = gate ? await gate.acquire() : undefined;
+    /** Tells the gate how the request ended: its answer's headers, or null when there was no answer. */
+    const settle = async (info: RateLimitInfo | null): Promise<void> => {
+      if (!gate) return;
+      try {
+        await gate.observe(info, ticket);
+      } catch (error) {
+        options.onGateError?.(error);
+      }
+    };
     const signal = AbortSignal.timeout(timeoutMs);
     const failed = (error: unknown): ClickUpError => {
       const timedOut = signal.aborted || (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"));
@@ -270,16 +287,11 @@ export function createClickUpClient(options: ClickUpClientOptions) {
         signal,
       });
     } catch (error) {
+      await settle(null);
       throw failed(error);
     }
     const info = rateLimitInfo(response.status, response.headers);
-    if (gate) {
-      try {
-        await gate.observe(info);
-      } catch (error) {
-        options.onGateError?.(error);
-      }
-    }
+    await settle(info);
     let text: string;
     try {
       text = await response.text();
@@ -377,6 +389,18 @@ export function createClickUpClient(options: ClickUpClientOptions) {
     /** Set Custom Field Value: one request per field (a drop-down takes the option UUID). */
     async setCustomField(taskId: string, fieldId: string, value: CustomFieldValue): Promise<void> {
       await call("POST", "/v2/task/{task_id}/field/{field_id}", { task_id: taskId, field_id: fieldId }, EmptySchema, { body: { value } });
+    },
+    /** Get Tasks of a list, one page (100 tasks), newest first unless `reverse`. */
+    async getTasks(
+      listId: string,
+      query: { page?: number; order_by?: "created" | "updated" | "id" | "due_date"; reverse?: boolean; subtasks?: boolean; include_closed?: boolean; date_created_gt?: number } = {},
+    ): Promise<{ tasks: ClickUpTask[]; last_page: boolean }> {
+      const answer = await call("GET", "/v2/list/{list_id}/task", { list_id: listId }, TasksSchema, { query });
+      return { tasks: answer.tasks, last_page: answer.last_page ?? true };
+    },
+    /** The newest comments of a task (ClickUp answers 25 per page). */
+    async getTaskComments(taskId: string): Promise<ClickUpTaskComment[]> {
+      return (await call("GET", "/v2/task/{task_id}/comment", { task_id: taskId }, TaskCommentsSchema)).comments;
     },
     async createTaskComment(taskId: string, body: CreateCommentBody): Promise<ClickUpComment> {
       return call("POST", "/v2/task/{task_id}/comment", { task_id: taskId }, CommentSchema, { body });

@@ -1,80 +1,141 @@
 import { DurableObject } from "cloudflare:workers";
+import {
+  type BudgetMeta,
+  type BudgetState,
+  type GatePriority,
+  type GateSlot,
+  type Grant,
+  RateBudget,
+  type RateObservation,
+  type ReserveRequest,
+} from "../clickup/rate-budget.ts";
 import { configFor, type WorkerBindings } from "../env.ts";
 
-export interface RateObservation {
-  status: number;
-  limit: number | null;
-  remaining: number | null;
-  /** ms epoch from X-RateLimit-Reset. */
-  resetAt: number | null;
-}
+export type { GatePriority, Grant, RateObservation, ReserveRequest } from "../clickup/rate-budget.ts";
+
+/** How long a reservation waits for ClickUp's first answer while nothing is known of the window. */
+const MAX_HOLD_MS = 5_000;
 
 /**
- * One per ClickUp token, shared by every course: a sliding-window gate. It grants at most `limit`
- * requests in any window (so also in ClickUp's fixed windows), hands out future slots instead of
- * refusing (callers wait their turn), trusts ClickUp's own X-RateLimit-Remaining/Reset when they say
- * less is left, and after a 429 holds everyone until the reset.
+ * One per ClickUp token, shared by every course, every Workflow and every timer caller: the token's
+ * budget (src/clickup/rate-budget.ts has the rules). `reserve` hands out a time to send, `settle`
+ * hears each request's answer (its X-RateLimit-* headers) or its failure. Slots and what ClickUp said
+ * are persisted: an evicted gate must not forget its window.
  */
 export class ClickUpRateGate extends DurableObject<WorkerBindings> {
-  /** Granted slot times (ms), ascending; only the last `limit` matter. Persisted: an evicted gate must not forget its window. */
-  private grants: number[] = [];
-  private blockedUntil = 0;
+  #budget: RateBudget;
+  /** Reservations held until ClickUp's first answer of the window. */
+  #waiting: { priority: GatePriority; wake: () => void }[] = [];
 
   constructor(ctx: DurableObjectState, env: WorkerBindings) {
     super(ctx, env);
-    const saved = ctx.storage.kv.get<{ grants: number[]; blockedUntil: number }>("window");
-    if (saved) {
-      this.grants = saved.grants;
-      this.blockedUntil = saved.blockedUntil;
+    const config = configFor(env).env;
+    const sql = ctx.storage.sql;
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS rate_slots (id INTEGER PRIMARY KEY, ticket TEXT NOT NULL, priority TEXT NOT NULL, reserved_at INTEGER NOT NULL, at INTEGER NOT NULL, settled_at INTEGER)",
+    );
+    const slots = sql
+      .exec<{ id: number; ticket: string; priority: string; reserved_at: number; at: number; settled_at: number | null }>("SELECT * FROM rate_slots")
+      .toArray()
+      .map(
+        (r): GateSlot => ({
+          id: r.id,
+          ticket: r.ticket,
+          priority: r.priority === "interactive" ? "interactive" : "background",
+          reservedAt: r.reserved_at,
+          at: r.at,
+          settledAt: r.settled_at,
+        }),
+      );
+    this.#budget = new RateBudget({ limit: config.CLICKUP_RATE_LIMIT_PER_MINUTE, windowMs: config.CLICKUP_RATE_WINDOW_MS }, { slots, meta: ctx.storage.kv.get<BudgetMeta>("budget") });
+    // The previous gate kept grant times only.
+    const legacy = ctx.storage.kv.get<{ grants: number[]; blockedUntil: number }>("window");
+    if (legacy) {
+      this.#budget.adoptLegacy(legacy.grants, legacy.blockedUntil);
+      ctx.storage.kv.delete("window");
+      this.#save();
     }
   }
 
-  private save(): void {
-    this.ctx.storage.kv.put("window", { grants: this.grants, blockedUntil: this.blockedUntil });
-  }
-
-  private get limit(): number {
-    return configFor(this.env).env.CLICKUP_RATE_LIMIT_PER_MINUTE;
-  }
-
-  private get windowMs(): number {
-    return configFor(this.env).env.CLICKUP_RATE_WINDOW_MS;
-  }
-
-  /** Reserves the next slot; returns how long the caller must wait before sending (0 = now). */
-  reserve(): number {
-    const now = Date.now();
-    const limit = this.limit;
-    this.grants = this.grants.filter((t) => t > now - this.windowMs);
-    let slot = Math.max(now, this.blockedUntil);
-    if (this.grants.length >= limit) {
-      const oldestInWindow = this.grants[this.grants.length - limit] ?? now;
-      // A little slack so clock skew between us and ClickUp never lands a request in a full window.
-      slot = Math.max(slot, oldestInWindow + this.windowMs + 50);
+  #save(): void {
+    const { upserts, deletes, meta } = this.#budget.takeChanges();
+    const sql = this.ctx.storage.sql;
+    for (const s of upserts) {
+      sql.exec("INSERT OR REPLACE INTO rate_slots (id, ticket, priority, reserved_at, at, settled_at) VALUES (?, ?, ?, ?, ?, ?)", s.id, s.ticket, s.priority, s.reservedAt, s.at, s.settledAt);
     }
-    this.grants.push(slot);
-    this.grants.sort((a, b) => a - b);
-    this.save();
-    return slot - now;
+    for (const id of deletes) sql.exec("DELETE FROM rate_slots WHERE id = ?", id);
+    if (meta) this.ctx.storage.kv.put("budget", meta);
   }
 
-  /** What ClickUp answered; a 429, or fewer remaining than we think, pushes the next slots back. */
+  /** Wakes held reservations, interactive ones first (each re-plans in that order). */
+  #wake(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const w of waiting.filter((w) => w.priority === "interactive")) w.wake();
+    for (const w of waiting.filter((w) => w.priority !== "interactive")) w.wake();
+  }
+
+  #hold(priority: GatePriority, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(1, ms));
+      this.#waiting.push({
+        priority,
+        wake: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  /**
+   * Grants `count` request slots (default 1, default priority "background"): send them at `at`.
+   * Answers at once, except while nothing is known of ClickUp's current window and a few requests
+   * are already out: then it waits (at most 5 s) for their first answer.
+   */
+  async reserve(request: ReserveRequest = {}): Promise<Grant> {
+    const priority: GatePriority = request.priority === "interactive" ? "interactive" : "background";
+    const count = request.count ?? 1;
+    const holdUntil = Date.now() + Math.min(MAX_HOLD_MS, configFor(this.env).env.CLICKUP_RATE_WINDOW_MS);
+    for (;;) {
+      const now = Date.now();
+      const grant = this.#budget.plan({ priority, count }, now, { mayHold: now < holdUntil });
+      this.#save();
+      if (grant) return { ticket: grant.ticket, at: grant.at, wait_ms: Math.max(0, grant.at - now) };
+      await this.#hold(priority, holdUntil - now);
+    }
+  }
+
+  /**
+   * One of the ticket's requests got its answer (`observation`: the answer's X-RateLimit-* headers) or
+   * failed without one (null). A ticket's slots settled more often than it has slots count as extra
+   * requests that just happened.
+   */
+  settle(ticket: string, observation: RateObservation | null): void {
+    this.#budget.settle(ticket || null, observation, Date.now());
+    this.#save();
+    this.#wake();
+  }
+
+  /** An answer for a request sent without a ticket: settles the oldest slot out (or counts one). */
   observe(info: RateObservation): void {
-    const now = Date.now();
-    if (info.status === 429) {
-      this.blockedUntil = Math.max(this.blockedUntil, info.resetAt ?? now + this.windowMs);
-      this.save();
-      return;
-    }
-    if (info.remaining !== null && info.remaining <= 0 && info.resetAt !== null) {
-      this.blockedUntil = Math.max(this.blockedUntil, info.resetAt);
-      this.save();
-    }
+    this.#budget.settle(null, info, Date.now());
+    this.#save();
+    this.#wake();
+  }
+
+  /** The caller is done with the ticket: slots it never sent are freed at once (not after 2 minutes). */
+  release(ticket: string): number {
+    const freed = this.#budget.release(ticket, Date.now());
+    this.#save();
+    if (freed) this.#wake();
+    return freed;
   }
 
   /** For tests and the admin view. */
-  state(): { granted_in_window: number; blocked_until: number; limit: number } {
-    const now = Date.now();
-    return { granted_in_window: this.grants.filter((t) => t > now - this.windowMs).length, blocked_until: this.blockedUntil, limit: this.limit };
+  state(): BudgetState {
+    const state = this.#budget.state(Date.now());
+    this.#save();
+    return state;
   }
 }

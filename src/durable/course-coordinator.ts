@@ -9,6 +9,7 @@ import type {
   EnrichCourseParams,
   JobStatus,
   JobStep,
+  JobAudience,
   JobView,
   StepReport,
   RunOutcome,
@@ -18,7 +19,13 @@ import type {
 } from "./jobs.ts";
 
 /** Bump when the tables below change; `migrate()` brings older objects forward. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+/** Workflow instances the watchdog may re-create for one job before it gives the run up. */
+const MAX_RESTARTS = 2;
+/** Instance lookups the watchdog tries (with a short pause) before it counts a round as "no answer". */
+const LOOKUP_TRIES = 3;
+/** Rounds in a row without an answer from the Workflows engine after which the instance counts as lost. */
+const MAX_SILENT_ROUNDS = 3;
 
 interface JobRow extends Record<string, SqlStorageValue> {
   job_id: string;
@@ -34,6 +41,13 @@ interface JobRow extends Record<string, SqlStorageValue> {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** The workflow instance running the job (the job id, or `<job id>-r<n>` after a restart). */
+  instance_id: string | null;
+  restarts: number;
+  /** Last sign of life from the workflow (a step began or ended), and a quiet time it announced (a rate-gate sleep). */
+  last_progress_at: number | null;
+  quiet_until: number | null;
+  silent_rounds: number;
 }
 
 const ACTIVE: JobStatus[] = ["queued", "running"];
@@ -66,6 +80,20 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
       this.sql.exec(
         "CREATE TABLE IF NOT EXISTS triggers (dedupe_key TEXT PRIMARY KEY, job_id TEXT NOT NULL, received_at INTEGER NOT NULL)",
       );
+    }
+    if (version < 2) {
+      for (const column of [
+        "instance_id TEXT",
+        "restarts INTEGER NOT NULL DEFAULT 0",
+        "last_progress_at INTEGER",
+        "quiet_until INTEGER",
+        "silent_rounds INTEGER NOT NULL DEFAULT 0",
+      ]) {
+        this.sql.exec(`ALTER TABLE jobs ADD COLUMN ${column}`);
+      }
+      this.sql.exec("UPDATE jobs SET instance_id = job_id WHERE started_at IS NOT NULL");
+      // Answers of the job's provider calls and ClickUp writes: a re-created instance replays them instead of paying again.
+      this.sql.exec("CREATE TABLE IF NOT EXISTS calls (job_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (job_id, key))");
     }
     this.setMeta("schema_version", String(SCHEMA_VERSION));
   }
@@ -107,6 +135,14 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
 
     const active = this.activeJob();
     let result: TriggerResult;
+    const intakeTask = input.source === "clickup" ? input.course.clickup_task_id : undefined;
+    if (!active && intakeTask && input.link_if_enriched) {
+      // Another rep asked for a course that is already enriched: link the task to its leads, no new run.
+      const last = this.sql.exec<{ job_id: string }>("SELECT job_id FROM jobs ORDER BY created_at DESC LIMIT 1").toArray()[0];
+      result = { job_id: last?.job_id ?? "", status: last ? (this.job(last.job_id)?.status ?? "succeeded") : "succeeded", outcome: "linked" };
+      this.log.info("trigger_accepted", { source: input.source, job_id: result.job_id, outcome: result.outcome });
+      return result;
+    }
     if (!active) {
       const job = this.insertJob(input, coordinatorKey);
       this.setMeta("current_job", job.job_id);
@@ -116,8 +152,9 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
       const started = this.job(job.job_id);
       return { job_id: job.job_id, status: started?.status ?? "queued", outcome: "new" };
     }
-    if (input.source === "api") {
-      // A repeated API request for a course in flight gets that run's job id (and its callback is kept).
+    if (input.source === "api" || intakeTask) {
+      // A repeated API request for a course in flight gets that run's job id (and its callback is kept);
+      // a second intake task for it is written back by that run.
       this.mergeInto(active, input);
       result = { job_id: active.job_id, status: active.status, outcome: "joined" };
     } else {
@@ -166,11 +203,18 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
     const params = JSON.parse(job.params) as EnrichCourseParams;
     const course: CourseRef = { ...params.course };
     for (const [k, v] of Object.entries(input.course) as [keyof CourseRef, string | undefined][]) {
+      // Intake tasks are handled below: the job's own stays, later ones are extra.
+      if (k === "clickup_task_id") continue;
       if (v !== undefined && (job.status === "queued" || course[k] === undefined)) course[k] = v;
     }
     const callbacks = new Set(params.callback_urls);
     if (input.callback_url) callbacks.add(input.callback_url);
-    const merged: EnrichCourseParams = { ...params, course, callback_urls: [...callbacks] };
+    const intake = new Set(params.intake_task_ids ?? []);
+    const asked = input.course.clickup_task_id;
+    // A queued job starts with its intake task in its params; a running one reads extra ones at its write-back.
+    if (asked && job.status === "queued" && course.clickup_task_id === undefined) course.clickup_task_id = asked;
+    else if (asked && asked !== course.clickup_task_id) intake.add(asked);
+    const merged: EnrichCourseParams = { ...params, course, callback_urls: [...callbacks], intake_task_ids: [...intake] };
     this.sql.exec("UPDATE jobs SET params = ? WHERE job_id = ?", JSON.stringify(merged), job.job_id);
   }
 
@@ -195,8 +239,9 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
     const params = JSON.parse(job.params) as EnrichCourseParams;
     try {
       await this.env.ENRICH_COURSE.create({ id: jobId, params });
-      this.sql.exec("UPDATE jobs SET started_at = ? WHERE job_id = ?", Date.now(), jobId);
-      await this.ctx.storage.setAlarm(Date.now() + configFor(this.env).env.RUN_WATCHDOG_SECONDS * 1000);
+      const now = Date.now();
+      this.sql.exec("UPDATE jobs SET started_at = ?, instance_id = ?, last_progress_at = ? WHERE job_id = ?", now, jobId, now, jobId);
+      await this.armWatchdog();
       this.log.info("run_started", { job_id: jobId, source: job.source });
     } catch (error) {
       const message = `could not start the enrichment workflow: ${error instanceof Error ? error.message : String(error)}`;
@@ -213,16 +258,50 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
     reports.push(report);
     const cost = reports.reduce((sum, r) => sum + r.cost_usd, 0);
     this.sql.exec(
-      "UPDATE jobs SET steps = ?, cost_usd = ?, status = 'running', course_id = COALESCE(?, course_id) WHERE job_id = ?",
+      "UPDATE jobs SET steps = ?, cost_usd = ?, status = 'running', course_id = COALESCE(?, course_id), last_progress_at = ?, silent_rounds = 0 WHERE job_id = ?",
       JSON.stringify(reports),
       Math.round(cost * 1e6) / 1e6,
       courseId ?? null,
+      Date.now(),
       jobId,
     );
   }
 
+  /** A sign of life from the workflow: a step began, or it is about to sleep until `quietUntil` (a rate-gate slot). */
+  progress(jobId: string, quietUntil?: number): void {
+    this.sql.exec(
+      "UPDATE jobs SET last_progress_at = ?, quiet_until = MAX(COALESCE(quiet_until, 0), ?), silent_rounds = 0 WHERE job_id = ? AND status IN ('queued', 'running')",
+      Date.now(),
+      quietUntil ?? 0,
+      jobId,
+    );
+  }
+
+  /** The callbacks and extra intake tasks of a job as they are now (joins after the start add to them). */
+  audience(jobId: string): JobAudience {
+    const job = this.job(jobId);
+    if (!job) return { callback_urls: [], intake_task_ids: [] };
+    const params = JSON.parse(job.params) as EnrichCourseParams;
+    return { callback_urls: params.callback_urls, intake_task_ids: params.intake_task_ids ?? [] };
+  }
+
+  /** A recorded answer of the job's call `key` (a provider call or a ClickUp write), or null. */
+  recordedCall(jobId: string, key: string): string | null {
+    return this.sql.exec<{ value: string }>("SELECT value FROM calls WHERE job_id = ? AND key = ?", jobId, key).toArray()[0]?.value ?? null;
+  }
+
+  recordCall(jobId: string, key: string, value: string): void {
+    this.sql.exec("INSERT OR REPLACE INTO calls (job_id, key, value) VALUES (?, ?, ?)", jobId, key, value);
+  }
+
   /** Called by the workflow when the run ends (or by the watchdog when the workflow died). */
-  async runFinished(jobId: string, outcome: RunOutcome): Promise<void> {
+  async runFinished(jobId: string, outcome: RunOutcome, instanceId?: string): Promise<void> {
+    // A replaced instance that wakes up late must not finish the job its successor is running.
+    const job = this.job(jobId);
+    if (instanceId && job?.instance_id && job.instance_id !== instanceId) {
+      this.log.warn("stale_instance_report_ignored", { job_id: jobId, instance_id: instanceId });
+      return;
+    }
     await this.finish(jobId, outcome);
   }
 
@@ -243,6 +322,7 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
       jobId,
     );
     this.log.info("run_finished", { job_id: jobId, status: outcome.status, error: outcome.error });
+    this.sql.exec("DELETE FROM calls WHERE job_id = ?", jobId);
     if (this.meta("current_job") !== jobId) return;
     this.setMeta("current_job", null);
     await this.ctx.storage.deleteAlarm();
@@ -254,24 +334,38 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
     }
   }
 
+  private watchdogMs(): number {
+    return configFor(this.env).env.RUN_WATCHDOG_SECONDS * 1000;
+  }
+
+  /** The watchdog looks four times per RUN_WATCHDOG_SECONDS, so a stall is acted on within it. */
+  private async armWatchdog(): Promise<void> {
+    await this.ctx.storage.setAlarm(Date.now() + Math.max(250, Math.floor(this.watchdogMs() / 4)));
+  }
+
   /**
-   * Watchdog: if the workflow of the run in flight has died without reporting (terminated, or an
-   * error its own handler could not record), the run is failed in the database and here, and the
-   * follow-up run (if any) starts. A course is never left `enriching`.
+   * Watchdog. A finished workflow that did not report is finished here; a dead one (errored or
+   * terminated without reporting) is failed in the database and here, and the follow-up starts. A
+   * workflow that shows no sign of life for half of RUN_WATCHDOG_SECONDS (a crash or a redeploy left
+   * it "running" with nothing running it) is terminated and re-created for the same job, at most
+   * MAX_RESTARTS times: the new instance replays the calls already answered (recorded here) and
+   * finishes the run. A lookup that errors is retried, and never taken as death on its own.
    */
   override async alarm(): Promise<void> {
     const active = this.activeJob();
     if (!active || active.started_at === null) return;
-    let status: InstanceStatus;
-    try {
-      status = await (await this.env.ENRICH_COURSE.get(active.job_id)).status();
-    } catch (error) {
-      status = { status: "unknown", error: { name: "Error", message: String(error) } };
+    const instanceId = active.instance_id ?? active.job_id;
+    const status = await this.instanceStatus(instanceId);
+    if (status === "gone") {
+      await this.recover(active, "the Workflows engine has no such instance (its state was lost)");
+      return;
     }
-    if (status.status === "errored" || status.status === "terminated" || status.status === "unknown") {
-      const reason = `workflow ${status.status}: ${status.error?.message ?? "no error reported"}`;
-      await this.failInDatabase(active, reason);
-      await this.finish(active.job_id, { status: "failed", error: reason });
+    if (status === null) {
+      const rounds = active.silent_rounds + 1;
+      this.sql.exec("UPDATE jobs SET silent_rounds = ? WHERE job_id = ?", rounds, active.job_id);
+      this.log.warn("watchdog_lookup_failed", { job_id: active.job_id, instance_id: instanceId, rounds });
+      if (rounds >= MAX_SILENT_ROUNDS && this.stalled(active)) await this.recover(active, "the Workflows engine did not answer for the run's instance");
+      else await this.armWatchdog();
       return;
     }
     if (status.status === "complete") {
@@ -279,7 +373,79 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
       await this.finish(active.job_id, output?.status ? output : { status: "succeeded" });
       return;
     }
-    await this.ctx.storage.setAlarm(Date.now() + configFor(this.env).env.RUN_WATCHDOG_SECONDS * 1000);
+    if (status.status === "errored" || status.status === "terminated") {
+      const reason = `workflow ${status.status}: ${status.error?.message ?? "no error reported"}`;
+      await this.failInDatabase(active, reason);
+      await this.finish(active.job_id, { status: "failed", error: reason });
+      return;
+    }
+    if (this.stalled(active)) {
+      await this.recover(active, `no progress for ${Math.round((Date.now() - (active.last_progress_at ?? active.started_at)) / 1000)} s while ${status.status}`);
+      return;
+    }
+    await this.armWatchdog();
+  }
+
+  /** No sign of life for half the watchdog period, beyond any quiet time the workflow announced. */
+  private stalled(job: JobRow): boolean {
+    const lastSign = Math.max(job.last_progress_at ?? job.started_at ?? job.created_at, job.quiet_until ?? 0);
+    return Date.now() - lastSign > this.watchdogMs() / 2;
+  }
+
+  /**
+   * The instance's status; "gone" when the engine says, every time asked, that it has no such
+   * instance; null when it did not answer in LOOKUP_TRIES tries (a transient error is never death).
+   */
+  private async instanceStatus(instanceId: string): Promise<InstanceStatus | "gone" | null> {
+    let notFound = 0;
+    for (let attempt = 1; attempt <= LOOKUP_TRIES; attempt++) {
+      try {
+        return await (await this.env.ENRICH_COURSE.get(instanceId)).status();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (/not[_ ]found/i.test(message) && ++notFound === LOOKUP_TRIES) return "gone";
+        this.log.warn("watchdog_lookup_error", { instance_id: instanceId, attempt, error: message });
+        if (attempt < LOOKUP_TRIES) await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+    return null;
+  }
+
+  /** A stalled instance: terminated, then re-created for the same job; after MAX_RESTARTS the run is failed. */
+  private async recover(job: JobRow, why: string): Promise<void> {
+    const instanceId = job.instance_id ?? job.job_id;
+    try {
+      await (await this.env.ENRICH_COURSE.get(instanceId)).terminate();
+    } catch (error) {
+      // Already gone, or the engine lost it: either way it will not write again.
+      this.log.warn("watchdog_terminate_failed", { job_id: job.job_id, instance_id: instanceId, error: error instanceof Error ? error.message : String(error) });
+    }
+    if (job.restarts >= MAX_RESTARTS) {
+      const reason = `the run stalled ${job.restarts + 1} times (${why}); it was stopped`;
+      this.log.error("run_stalled", { alert: "admin", job_id: job.job_id, reason });
+      await this.failInDatabase(job, reason);
+      await this.finish(job.job_id, { status: "failed", error: reason });
+      return;
+    }
+    const restart = job.restarts + 1;
+    const nextId = `${job.job_id}-r${restart}`;
+    const params: EnrichCourseParams = { ...(JSON.parse(job.params) as EnrichCourseParams), restart };
+    try {
+      await this.env.ENRICH_COURSE.create({ id: nextId, params });
+    } catch (error) {
+      this.log.error("watchdog_restart_failed", { job_id: job.job_id, instance_id: nextId, error: error instanceof Error ? error.message : String(error) });
+      await this.armWatchdog();
+      return;
+    }
+    this.sql.exec(
+      "UPDATE jobs SET instance_id = ?, restarts = ?, last_progress_at = ?, quiet_until = NULL, silent_rounds = 0 WHERE job_id = ?",
+      nextId,
+      restart,
+      Date.now(),
+      job.job_id,
+    );
+    this.log.warn("run_restarted", { job_id: job.job_id, instance_id: nextId, restart, why });
+    await this.armWatchdog();
   }
 
   private async failInDatabase(job: JobRow, reason: string): Promise<void> {
@@ -312,6 +478,7 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
       finished_at: iso(job.finished_at),
       ...(job.error ? { error: job.error } : {}),
       coalesced_triggers: job.coalesced,
+      restarts: job.restarts ?? 0,
     };
   }
 

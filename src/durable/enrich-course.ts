@@ -4,7 +4,6 @@ import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.t
 import { configFor, type WorkerBindings } from "../env.ts";
 import { PermanentError } from "../lib/errors.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
-import { clickUpClientFor } from "../clickup/clickup-sync.ts";
 import { reportFailureToClickUp, runEnrichCoursePipeline, type PipelineRuntime } from "../pipeline/enrich-course-pipeline.ts";
 import { type AgentCallRecord, RunLedger, usageRecord } from "../pipeline/runner.ts";
 import { createProviders } from "../providers/index.ts";
@@ -12,7 +11,8 @@ import { ProviderError } from "../providers/provider-error.ts";
 import type { CallUsage } from "../providers/usage.ts";
 import { createStore, StoreError } from "../store/index.ts";
 import { FailRunResult } from "../store/records.ts";
-import type { EnrichCourseParams, RunOutcome, StepReport } from "./jobs.ts";
+import { type CallMemory, clickUpSteps } from "./clickup-steps.ts";
+import type { EnrichCourseParams, JobAudience, RunOutcome, StepReport } from "./jobs.ts";
 
 export type { EnrichCourseParams } from "./jobs.ts";
 
@@ -47,6 +47,13 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
         log.warn("progress_report_failed", { step: r.key, error });
       }
     };
+    // What the job's calls answered lives in its coordinator: an instance the watchdog re-creates replays it.
+    const memory: CallMemory = {
+      recorded: (key) => coordinator.recordedCall(params.job_id, key),
+      record: (key, value) => coordinator.recordCall(params.job_id, key, value),
+      quiet: (until) => coordinator.progress(params.job_id, until),
+    };
+    const replaying = (params.restart ?? 0) > 0;
 
     const pipelineStep = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
       const began = Date.now();
@@ -67,20 +74,21 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
       providers: createProviders(config),
       models: { cheap: config.env.ANTHROPIC_MODEL, strong: config.env.ANTHROPIC_MODEL_STRONG },
       log,
-      call: (label, fn, opts) => this.providerCall(step, ledger, log, report, label, fn, opts?.critical ?? false),
+      call: (label, fn, opts) => this.providerCall(step, ledger, log, report, { memory, replaying }, label, fn, opts?.critical ?? false),
     };
 
     const runtime: PipelineRuntime = {
       params, config, log, store: () => createStore(config), agents, ledger, step: pipelineStep, startedAt,
-      clickup: clickUpClientFor(config, this.env),
+      clickup: clickUpSteps({ step, config, env: this.env, memory, replaying }),
       clickupContext: null,
+      audience: () => step.do("read_audience", RETRIED, async () => (await coordinator.audience(params.job_id)) as JobAudience),
     };
 
     try {
       const result = await runEnrichCoursePipeline(runtime);
-      const outcome: RunOutcome = { status: result.status, course_id: result.course_id, cost_usd: result.cost_usd, duration_ms: Date.now() - startedAt };
+      const outcome: RunOutcome = { status: result.status, course_id: result.course_id, cost_usd: result.cost_usd, duration_ms: Date.now() - startedAt, ...(result.error ? { error: result.error } : {}) };
       await step.do("report_finished", RETRIED, async () => {
-        await coordinator.runFinished(params.job_id, outcome);
+        await coordinator.runFinished(params.job_id, outcome, event.instanceId);
         return true;
       });
       return outcome;
@@ -113,7 +121,7 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
         log.error("clickup_alert_failed", { error: alertError });
       }
       await step.do("report_failed", RETRIED, async () => {
-        await coordinator.runFinished(params.job_id, outcome);
+        await coordinator.runFinished(params.job_id, outcome, event.instanceId);
         return true;
       });
       return outcome;
@@ -126,6 +134,7 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
     ledger: RunLedger,
     log: Logger,
     report: (r: StepReport) => Promise<void>,
+    replay: { memory: CallMemory; replaying: boolean },
     label: CallLabel,
     fn: () => Promise<{ value: T; usage: CallUsage }>,
     critical: boolean,
@@ -136,12 +145,21 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
     let envelope: CallEnvelope;
     try {
       envelope = (await step.do(label.step, RETRIED, async (ctx) => {
+        // An instance the watchdog re-created first replays what the replaced one was answered (never paid twice).
+        if (replay.replaying) {
+          const recorded = await replay.memory.recorded(`provider:${label.step}`);
+          if (recorded !== null) return JSON.parse(recorded) as Rpc.Serializable<CallEnvelope>;
+        }
         if (!ledger.mayCall(label)) return { made: false, reason: "spend_cap" } satisfies CallEnvelope;
         attempts++;
         const started = Date.now();
+        // A sign of life for the watchdog: a slow provider is not a stalled run.
+        await replay.memory.quiet(0).catch(() => {});
         try {
           const { value, usage } = await fn();
-          return { made: true, value: value as Rpc.Serializable<unknown>, usage, started_at: started, duration_ms: Date.now() - started, attempts: ctx.attempt } satisfies CallEnvelope;
+          const made = { made: true, value: value as Rpc.Serializable<unknown>, usage, started_at: started, duration_ms: Date.now() - started, attempts: ctx.attempt } satisfies CallEnvelope;
+          await replay.memory.record(`provider:${label.step}`, JSON.stringify(made)).catch((error: unknown) => log.warn("call_memory_failed", { step: label.step, error }));
+          return made as Rpc.Serializable<CallEnvelope>;
         } catch (error) {
           // Honour the provider's retry-after before the step's own backoff starts.
           if (error instanceof ProviderError && error.retryable && error.retryAfterMs) await sleep(error.retryAfterMs);

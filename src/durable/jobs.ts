@@ -19,6 +19,11 @@ export const TriggerInput = z.object({
   dedupe_key: z.string().min(1).max(300).optional(),
   course: CourseRef,
   callback_url: z.url().optional(),
+  /**
+   * A ClickUp intake task that asks for a course already enriched (not the course's first intake
+   * task): with no run in flight it is linked to the existing leads instead of starting a run.
+   */
+  link_if_enriched: z.boolean().optional(),
 });
 export type TriggerInput = z.infer<typeof TriggerInput>;
 
@@ -65,14 +70,17 @@ export interface JobView {
   error?: string;
   /** Triggers that arrived during the previous run and were folded into this one. */
   coalesced_triggers: number;
+  /** Workflow instances the watchdog re-created for this job after it stalled (a crash, a redeploy). */
+  restarts: number;
 }
 
 export interface TriggerResult {
   job_id: string;
   status: JobStatus;
   /** `new`: started now; `joined`: folded into the run in flight; `follow_up`: queued to run after it;
-   *  `duplicate`: this exact event was seen before. */
-  outcome: "new" | "joined" | "follow_up" | "duplicate";
+   *  `duplicate`: this exact event was seen before; `linked`: an intake task for a course already
+   *  enriched, written back from the database without a run (job_id is then the last run's, or ""). */
+  outcome: "new" | "joined" | "follow_up" | "duplicate" | "linked";
 }
 
 export interface RunOutcome {
@@ -91,4 +99,20 @@ export interface EnrichCourseParams {
   trigger_key: string | null;
   course: CourseRef;
   callback_urls: string[];
+  /** Intake tasks to write back besides `course.clickup_task_id` (reps who asked for the same course). */
+  intake_task_ids?: string[];
+  /** 0 for the first workflow instance of the job; n for the instance the watchdog re-created n-th. */
+  restart?: number;
+}
+
+/** What the workflow reads back from the coordinator before its write-back: joins may have added more. */
+export interface JobAudience {
+  callback_urls: string[];
+  intake_task_ids: string[];
+}
+
+/** Parameters of a ResolveIntakeTask instance: one ClickUp taskCreated in the Intake list. */
+export interface ResolveIntakeParams {
+  task_id: string;
+  dedupe_key: string;
 }

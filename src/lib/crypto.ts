@@ -30,3 +30,7 @@ export async function verifyHmacSha256Hex(secret: string, data: Uint8Array, sign
   const expected = await hmacSha256Hex(secret, data);
   return secretsEqual(expected, signatureHex.trim().toLowerCase());
 }
+
+export async function sha256Hex(data: string): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(data)));
+}

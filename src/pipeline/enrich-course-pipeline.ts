@@ -6,23 +6,24 @@ import { findPhone, type PhoneOutput } from "../agents/a5-phone.ts";
 import { type CourseIntel, writeCourseIntel } from "../agents/a6-course-intel.ts";
 import { findContactBackground, type BackgroundOutput } from "../agents/a65-contact-background.ts";
 import { countWaterHazards, type WaterHazardOutput } from "../agents/a7-water-hazards.ts";
-import { type ClickUpRunContext, assigneeFor, loadClickUpContext, type LeadSyncResult, type LeadSynced, syncLeadTask } from "../clickup/clickup-sync.ts";
-import type { ClickUpClient } from "../clickup/client.ts";
-import { courseFromIntakeTask } from "../clickup/intake-task.ts";
-import { intakeSummary, type LeadContact, type LeadCourse, type LeadIntel } from "../clickup/lead-content.ts";
-import type { EnrichCourseParams } from "../durable/jobs.ts";
+import type { ClickUpCall } from "../clickup/call.ts";
+import { type ClickUpRunContext, assigneeFor, loadClickUpContext, type LeadSynced } from "../clickup/clickup-sync.ts";
+import type { LeadContact, LeadCourse, LeadIntel } from "../clickup/lead-content.ts";
+import { intakeSummaryOf, markIntakeEnriching, writeIntakeOutcome, writeLeadTasks } from "../clickup/write-back.ts";
+import type { EnrichCourseParams, JobAudience } from "../durable/jobs.ts";
 import type { AppConfig } from "../env.ts";
 import { hmacSha256Hex } from "../lib/crypto.ts";
 import { callbackUrlProblem } from "../lib/callback-url.ts";
 import { PermanentError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
+import { personKey, personStepKey } from "../lib/person-key.ts";
 import { normalizePhone } from "../lib/phone.ts";
 import type { Store } from "../store/index.ts";
-import { ApplyEnrichmentResult, CourseRecord, StartRunResult } from "../store/records.ts";
+import { ApplyEnrichmentResult, CourseRecord, RunProblemResult, StartRunResult } from "../store/records.ts";
 import { z } from "zod";
+import type { RunLedger } from "./runner.ts";
 
 const RecordedTasks = z.object({ recorded: z.number() });
-import type { RunLedger } from "./runner.ts";
 
 /** What the workflow gives the pipeline: durable steps, the agents' context and the run's ledger. */
 export interface PipelineRuntime {
@@ -32,8 +33,10 @@ export interface PipelineRuntime {
   store(): Store;
   agents: AgentContext;
   ledger: RunLedger;
-  /** null when CLICKUP_API_TOKEN is not set: the run then writes nothing to ClickUp. */
-  clickup: ClickUpClient | null;
+  /** Durable, gated, repeat-safe ClickUp calls; null when CLICKUP_API_TOKEN is not set (the run then writes nothing to ClickUp). */
+  clickup: ClickUpCall | null;
+  /** The job's callbacks and intake tasks as they are now (requests that joined the run add to them). */
+  audience(): Promise<JobAudience>;
   /** Filled by the pipeline once read (the failure path uses it too). */
   clickupContext: ClickUpRunContext | null;
   /** A durable, retried, memoized step of the pipeline itself (database writes, the callback). */
@@ -53,7 +56,12 @@ export interface PipelineResult {
   course_id: string;
   contacts: number;
   cost_usd: number;
+  /** Why a run is partial beyond its incomplete lookups (ClickUp not set up, the write-back failed). */
+  error?: string;
 }
+
+/** What the job and the course say when ClickUp is configured (a token) but `npm run clickup:setup` has not run or its settings are invalid. */
+export const CLICKUP_NOT_SET_UP = "ClickUp not set up";
 
 /**
  * The EnrichCourse pipeline, as a dependency graph:
@@ -63,10 +71,11 @@ export interface PipelineResult {
  *                                            → apply_enrichment (one atomic write) → callbacks
  */
 export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<PipelineResult> {
-  const course = await rt.step("load_course", () => loadCourse(rt));
+  // The ClickUp settings first: a run that fails at once must still be able to tell the rep.
   const clickup = rt.clickup ? await rt.step("clickup_context", () => loadClickUpContext(rt.store())) : null;
   rt.clickupContext = clickup;
   if (clickup?.settings_problem) rt.log.warn("clickup_not_set_up", { reason: clickup.settings_problem });
+  const course = await rt.step("load_course", () => loadCourse(rt));
   await rt.step("mark_enriching", () => markEnriching(rt, course));
 
   const intakeTaskId = rt.params.course.clickup_task_id;
@@ -77,13 +86,10 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
     async () => {
       const [found] = await Promise.all([
         findCourseWebsite(rt.agents, course),
-        // The rep sees the intake task move to "enriching" while the agents work.
+        // A status the rep sees while the agents work: ClickUp being down must not stop the enrichment.
         rt.clickup && settings && intakeTaskId
-          ? rt.step("clickup_intake_enriching", async () => {
-              await rt.clickup!.updateTask(intakeTaskId, { status: settings.statuses.intake.enriching });
-              return true;
-            })
-          : Promise.resolve(false),
+          ? markIntakeEnriching(rt.clickup, settings, intakeTaskId).catch((error: unknown) => rt.log.warn("clickup_intake_enriching_failed", { error }))
+          : Promise.resolve(),
       ]);
       return found;
     },
@@ -95,7 +101,9 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
 
   const [people, courseIntel] = await all([
     async () => {
-      const data = await extractCourseData(rt.agents, { course_name: course.course_name, website, domain });
+      const extracted = await extractCourseData(rt.agents, { course_name: course.course_name, website, domain });
+      // One person, one contact: "Anne-Marie Lee" and "Anne Marie Lee" on two pages are the same key.
+      const data = { ...extracted, staff: uniquePeople(extracted.staff) };
       if (data.staff.length === 0) {
         throw new PermanentError(`no staff found for ${course.course_name}${data.site_error ? ` (${data.site_error})` : ""}`);
       }
@@ -106,16 +114,36 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
   ] as const);
   const intel = { profile, courseIntel };
 
-  const status = rt.ledger.incomplete.length ? "partial" : "succeeded";
-  const payload = applyPayload(rt, course, site, people.data, people.contacts, intel.profile, intel.courseIntel, status);
+  const lookupsStatus = rt.ledger.incomplete.length ? "partial" : "succeeded";
+  const payload = applyPayload(rt, course, site, people.data, people.contacts, intel.profile, intel.courseIntel, lookupsStatus);
   const applied = await rt.step("apply_enrichment", () => rt.store().call("apply_enrichment", payload, ApplyEnrichmentResult));
-  rt.log.info("enrichment_applied", { course_id: course.id, course_name: course.course_name, contacts: applied.contacts.length, status, cost: rt.ledger.spentUsd });
+  rt.log.info("enrichment_applied", { course_id: course.id, course_name: course.course_name, contacts: applied.contacts.length, status: lookupsStatus, cost: rt.ledger.spentUsd });
 
-  await Promise.all([
-    writeClickUp(rt, course, payload, applied, intel.courseIntel, status),
-    deliverCallbacks(rt, { job_id: rt.params.job_id, course_id: course.id, status, course: payload.course, business_intelligence: payload.business_intelligence, contacts: payload.contacts }),
+  // Joins during the run (a second intake task, an API request with its callback) are read now.
+  const audience = await rt.audience();
+  const [problem] = await Promise.all([
+    writeToClickUp(rt, course, payload, applied, intel.courseIntel, lookupsStatus, audience),
+    deliverCallbacks(rt, audience.callback_urls, { job_id: rt.params.job_id, course_id: course.id, status: lookupsStatus, course: payload.course, business_intelligence: payload.business_intelligence, contacts: payload.contacts }),
   ]);
-  return { status, course_id: course.id, contacts: applied.contacts.length, cost_usd: rt.ledger.spentUsd };
+  if (problem) {
+    // The result is in the database; the run and the course say what is missing, and the next run finishes it.
+    await rt.step("note_run_problem", () => rt.store().call("note_run_problem", { run_id: rt.params.job_id, course_id: course.id, error: problem }, RunProblemResult));
+    rt.log.warn("run_partial", { course_id: course.id, reason: problem });
+    return { status: "partial", course_id: course.id, contacts: applied.contacts.length, cost_usd: rt.ledger.spentUsd, error: problem };
+  }
+  return { status: lookupsStatus, course_id: course.id, contacts: applied.contacts.length, cost_usd: rt.ledger.spentUsd };
+}
+
+/** Staff listed twice (two pages, two spellings of one name) become one person; the first listing wins, a missing title is filled. */
+export function uniquePeople(staff: StaffMember[]): StaffMember[] {
+  const byKey = new Map<string, StaffMember>();
+  for (const person of staff) {
+    const key = personKey(person.name);
+    const seen = byKey.get(key);
+    if (!seen) byKey.set(key, person);
+    else if (!seen.title && person.title) byKey.set(key, { ...seen, title: person.title });
+  }
+  return [...byKey.values()];
 }
 
 type ApplyPayload = ReturnType<typeof applyPayload>;
@@ -123,19 +151,22 @@ type ApplyPayload = ReturnType<typeof applyPayload>;
 /**
  * ClickUp, after the database has the result: one lead task per contact in its segment's "New Leads"
  * list (created once, then only changed fields updated), their ids recorded in one database call,
- * then the intake task written back in one update and one comment that notifies the rep.
+ * then each intake task that asked for the course written back (one update, one comment).
+ * Returns why the write-back is incomplete (the run is then `partial`), or null.
  */
-async function writeClickUp(
+async function writeToClickUp(
   rt: PipelineRuntime,
   course: CourseRecord,
   payload: ApplyPayload,
   applied: ApplyEnrichmentResult,
   intel: (CourseIntel & { model: string }) | null,
   status: "succeeded" | "partial",
-): Promise<void> {
-  const client = rt.clickup;
+  audience: JobAudience,
+): Promise<string | null> {
+  const call = rt.clickup;
+  if (!call) return null;
   const settings = rt.clickupContext?.settings;
-  if (!client || !settings) return;
+  if (!settings) return `${CLICKUP_NOT_SET_UP}: ${rt.clickupContext?.settings_problem ?? "run npm run clickup:setup"}`;
   const leadCourse: LeadCourse = {
     course_name: course.course_name,
     state: course.state,
@@ -147,70 +178,89 @@ async function writeClickUp(
     ? { segment: intel.segment, segment_confidence: intel.segment_confidence, segment_reasoning: intel.segment_reasoning, opportunities: intel.opportunities, conversation_starters: intel.conversation_starters, summary: intel.summary }
     : null;
   const assignee = assigneeFor(rt.clickupContext?.routing_rules ?? [], leadIntel?.segment ?? null, course.state);
-
-  const results: LeadSyncResult[] = await Promise.all(
-    applied.contacts.map((saved, i) => {
-      const data = payload.contacts[i];
-      if (!data) throw new Error(`contact ${saved.name} is missing from the payload`);
-      const contact: LeadContact = {
-        name: data.name, title: data.title, email: data.email, email_status: data.email_status, phone: data.phone, phone_source: data.phone_source,
-        linkedin_url: data.linkedin_url, tenure_years: data.tenure_years, previous_clubs: data.previous_clubs, sources: data.sources.background,
-      };
-      return rt.step(`clickup_lead:${contactKey(saved.name)}`, () =>
-        syncLeadTask({
-          client, settings, contactId: saved.id, existingTaskId: saved.clickup_task_id ?? null, synced: (saved.clickup_synced ?? {}) as LeadSynced,
-          contact, course: leadCourse, intel: leadIntel, assignee,
-        }),
-      );
-    }),
-  );
-  const changed = results.filter((r) => r.action !== "unchanged");
-  const recording = changed.length
-    ? rt.step("clickup_record_tasks", () =>
-        rt.store().call("record_clickup_tasks", { contacts: changed.map((r) => ({ contact_id: r.contact_id, clickup_task_id: r.task_id, synced: r.synced })) }, RecordedTasks),
-      )
-    : Promise.resolve(null);
-
-  const intakeTaskId = rt.params.course.clickup_task_id;
-  if (!intakeTaskId) {
-    await recording;
-    return;
-  }
-  const summary = intakeSummary({
-    course: leadCourse,
-    intel: leadIntel,
-    status,
-    contacts: applied.contacts.map((saved, i) => ({ name: saved.name, title: saved.title ?? "", email: payload.contacts[i]?.email ?? null, task_url: results[i]?.task_url ?? null })),
+  // Results are paired with what was sent by the person's key, never by position.
+  const sent = new Map(payload.contacts.map((c) => [personKey(c.name), c]));
+  const saved = applied.contacts.flatMap((row) => {
+    const data = sent.get(row.name_key ?? personKey(row.name));
+    return data ? [{ row, data }] : [];
   });
-  await Promise.all([
-    recording,
-    rt.step("clickup_intake_done", async () => {
-      await client.updateTask(intakeTaskId, { status: status === "succeeded" ? settings.statuses.intake.enriched : settings.statuses.intake.needs_attention, markdown_content: summary });
-      return true;
-    }),
-  ]);
-  await rt.step("clickup_intake_comment", async () => {
-    const found = applied.contacts.length;
-    const text =
+  const intakeTasks = [...new Set([rt.params.course.clickup_task_id, ...audience.intake_task_ids].filter((t): t is string => !!t))];
+
+  try {
+    const results = await writeLeadTasks(call, {
+      settings, course: leadCourse, intel: leadIntel, assignee,
+      leads: saved.map(({ row, data }) => ({
+        contact_id: row.id,
+        key: personStepKey(data.name),
+        existing_task_id: row.clickup_task_id ?? null,
+        synced: (row.clickup_synced ?? {}) as LeadSynced,
+        contact: {
+          name: data.name, title: data.title, email: data.email, email_status: data.email_status, phone: data.phone, phone_source: data.phone_source,
+          linkedin_url: data.linkedin_url, tenure_years: data.tenure_years, previous_clubs: data.previous_clubs, sources: data.sources.background,
+        } satisfies LeadContact,
+      })),
+    });
+    const changed = results.filter((r) => r.action !== "unchanged");
+    const recording = changed.length
+      ? rt.step("clickup_record_tasks", () =>
+          rt.store().call("record_clickup_tasks", { contacts: changed.map((r) => ({ contact_id: r.contact_id, clickup_task_id: r.task_id, synced: r.synced })) }, RecordedTasks),
+        )
+      : Promise.resolve(null);
+    const taskOf = new Map(results.map((r) => [r.contact_id, r.task_id]));
+    const summary = intakeSummaryOf({
+      course: leadCourse,
+      intel: leadIntel,
+      status,
+      contacts: saved.map(({ row, data }) => ({ name: row.name, title: row.title ?? data.title, email: data.email, task_id: taskOf.get(row.id) ?? null })),
+    });
+    const found = saved.length;
+    const outcome =
       status === "succeeded"
         ? `Enriched ${course.course_name}: ${found} contact${found === 1 ? "" : "s"}${leadIntel ? `, ${leadIntel.segment} (${leadIntel.segment_confidence}/10)` : ""}. Lead tasks are in New Leads.`
-        : `Enriched ${course.course_name} with gaps: ${found} contact${found === 1 ? "" : "s"}, some lookups did not complete (${rt.ledger.incomplete.map((c) => c.agent).join(", ")}).`;
-    await client.createTaskComment(intakeTaskId, { comment_text: text, notify_all: true });
-    return true;
-  });
+        : `Enriched ${course.course_name} with gaps: ${found} contact${found === 1 ? "" : "s"}, some lookups did not complete (${[...new Set(rt.ledger.incomplete.map((c) => c.agent))].join(", ")}).`;
+    await Promise.all([
+      recording,
+      ...intakeTasks.map((taskId, i) =>
+        writeIntakeOutcome(call, settings, {
+          name: i === 0 ? "clickup_intake_done" : `clickup_intake_done:${taskId}`,
+          task_id: taskId,
+          status: status === "succeeded" ? "enriched" : "needs_attention",
+          summary,
+          comment: i === 0 ? outcome : `${outcome} Another intake task asked for the same course: this one is linked to the same ${found} lead task${found === 1 ? "" : "s"}.`,
+        }),
+      ),
+    ]);
+    return null;
+  } catch (error) {
+    const reason = `ClickUp write-back failed: ${error instanceof Error ? error.message : String(error)}`;
+    rt.log.error("clickup_writeback_failed", { alert: "admin", course_id: course.id, error: reason });
+    // Tell the rep on the intake task, when ClickUp lets us; the next run (or the reconcile job) finishes the write-back.
+    for (const taskId of intakeTasks) {
+      try {
+        await writeIntakeOutcome(call, settings, {
+          name: `clickup_intake_problem:${taskId}`,
+          task_id: taskId,
+          status: "needs_attention",
+          comment: `${course.course_name} was enriched and saved, but writing its lead tasks to ClickUp did not finish. The next run finishes it.`,
+        });
+      } catch (alertError) {
+        rt.log.error("clickup_alert_failed", { task_id: taskId, error: alertError });
+      }
+    }
+    return reason;
+  }
 }
 
-/** The failed run's admin alert on the intake task: status "needs attention" and a comment with the reason. */
+/** The failed run's admin alert on every intake task that asked for the course: status "needs attention" and a comment with the reason. */
 export async function reportFailureToClickUp(rt: PipelineRuntime, reason: string): Promise<void> {
-  const client = rt.clickup;
+  const call = rt.clickup;
   const settings = rt.clickupContext?.settings;
   const intakeTaskId = rt.params.course.clickup_task_id;
-  if (!client || !intakeTaskId) return;
-  await rt.step("clickup_intake_failed", async () => {
-    if (settings) await client.updateTask(intakeTaskId, { status: settings.statuses.intake.needs_attention });
-    await client.createTaskComment(intakeTaskId, { comment_text: `Enrichment failed: ${reason}`, notify_all: true });
-    return true;
-  });
+  if (!call || !settings || !intakeTaskId) return;
+  const audience = await rt.audience().catch(() => ({ callback_urls: [], intake_task_ids: [] }) satisfies JobAudience);
+  for (const taskId of new Set([intakeTaskId, ...audience.intake_task_ids])) {
+    await writeIntakeOutcome(call, settings, { name: `clickup_intake_failed:${taskId}`, task_id: taskId, status: "needs_attention", comment: `Enrichment failed: ${reason}` });
+  }
 }
 
 type RunAll = <T extends readonly (() => Promise<unknown>)[]>(tasks: T) => Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }>;
@@ -226,8 +276,8 @@ function concurrency(mode: "parallel" | "sequential"): RunAll {
 }
 
 async function enrichContact(ctx: AgentContext, all: RunAll, course: CourseRecord, domain: string, data: ExtractorOutput, person: StaffMember): Promise<EnrichedContact> {
-  const key = contactKey(person.name);
-  const listed = data.domain_emails.find((e) => `${e.first_name ?? ""} ${e.last_name ?? ""}`.trim().toLowerCase() === person.name.toLowerCase());
+  const key = personStepKey(person.name);
+  const listed = data.domain_emails.find((e) => personKey(`${e.first_name ?? ""} ${e.last_name ?? ""}`) === personKey(person.name));
   const [email, phone, background] = await all([
     () => findEmailAndLinkedIn(ctx, { course_name: course.course_name, domain, person, known: data.domain_emails, key }),
     () => findPhone(ctx, { course_name: course.course_name, person, hunterPhone: listed?.phone ?? null, coursePhone: data.course.phone, key }),
@@ -236,31 +286,24 @@ async function enrichContact(ctx: AgentContext, all: RunAll, course: CourseRecor
   return { person, email, phone, background };
 }
 
-/** A step-name-safe key for a person, stable across replays. */
-export function contactKey(name: string): string {
-  return name.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "contact";
-}
-
+/** The course row. Every trigger is resolved to a course before its coordinator (an intake task by ResolveIntakeTask). */
 async function loadCourse(rt: PipelineRuntime): Promise<CourseRecord> {
-  let { course_name, state } = rt.params.course;
-  const { course_id, clickup_task_id } = rt.params.course;
-  if (!course_id && (!course_name || !state)) {
-    if (!clickup_task_id) throw new PermanentError("the trigger names no course: give course_id, or course_name and state");
-    if (!rt.clickup) throw new PermanentError("CLICKUP_API_TOKEN is not set, so the intake task cannot be read");
-    const task = await rt.clickup.getTask(clickup_task_id);
-    ({ course_name, state } = courseFromIntakeTask({
-      id: String(task.id),
-      name: task.name,
-      custom_fields: (task.custom_fields ?? []).map((f) => ({ id: String(f.id), name: String(f.name ?? ""), value: f.value })),
-    }));
+  const { course_id, course_name, state, clickup_task_id } = rt.params.course;
+  if (!course_name || !state) {
+    if (!course_id) throw new PermanentError("the trigger names no course: give course_id, or course_name and state");
   }
-  const course = await rt.store().call(
-    "upsert_course_for_enrichment",
-    { course_id, course_name, state, source: rt.params.source, clickup_intake_task_id: clickup_task_id },
-    CourseRecord,
-  );
+  const course = course_name && state
+    ? await rt.store().call("upsert_course_for_enrichment", { course_id, course_name, state, source: rt.params.source, clickup_intake_task_id: clickup_task_id }, CourseRecord)
+    : await rt.store().call("upsert_course_for_enrichment", { course_id, ...(await knownCourse(rt, course_id!)), source: rt.params.source }, CourseRecord);
   rt.log.info("course_loaded", { course_id: course.id, course_name: course.course_name });
   return course;
+}
+
+/** The name and state of a course known only by id. */
+async function knownCourse(rt: PipelineRuntime, courseId: string): Promise<{ course_name: string; state: string }> {
+  const found = await rt.store().call("get_course_writeback", { course_id: courseId }, z.object({ course: z.object({ course_name: z.string(), state: z.string() }) }).nullable());
+  if (!found) throw new PermanentError(`course ${courseId} does not exist; give course_name and state to create it`);
+  return { course_name: found.course.course_name, state: found.course.state };
 }
 
 async function markEnriching(rt: PipelineRuntime, course: CourseRecord): Promise<CourseRecord> {
@@ -346,10 +389,10 @@ function applyPayload(
 }
 
 /** Posts the result to each callback URL (signed with AGENT_API_KEY), retried; a dead callback never fails the run. */
-async function deliverCallbacks(rt: PipelineRuntime, result: Record<string, unknown>): Promise<void> {
+async function deliverCallbacks(rt: PipelineRuntime, urls: string[], result: Record<string, unknown>): Promise<void> {
   const secret = rt.config.env.AGENT_API_KEY;
   await Promise.all(
-    rt.params.callback_urls.map(async (url, i) => {
+    urls.map(async (url, i) => {
       const problem = callbackUrlProblem(url, rt.config.env);
       if (problem || !secret) {
         rt.log.error("callback_refused", { job_id: rt.params.job_id, reason: problem ?? "AGENT_API_KEY is not set" });

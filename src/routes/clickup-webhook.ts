@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { AppEnvironment } from "../app-types.ts";
 import { clickupSignature } from "../middleware/clickup-signature.ts";
 import { parseJsonBytes } from "../middleware/validation.ts";
+import { sha256Hex } from "../lib/crypto.ts";
 import { createStore } from "../store/index.ts";
 
 /** The documented delivery envelope; unknown fields are kept, not refused. */
@@ -53,12 +54,12 @@ export const clickupWebhook = new Hono<AppEnvironment>().post("/webhooks/clickup
   }
   if (first?.parent_id !== intakeListId) return ignore("task is not in the Intake list");
 
-  const result = await c.var.coordinators.trigger(`clickup-task:${delivery.task_id}`, {
-    source: "clickup",
-    // The event is part of the key: ClickUp reuses one history item id for taskCreated and its taskStatusUpdated.
-    dedupe_key: `clickup:${delivery.webhook_id}:${delivery.event}:${first.id}`,
-    course: { clickup_task_id: delivery.task_id },
-  });
-  log.info("clickup_intake_task_accepted", { task_id: delivery.task_id, job_id: result.job_id, outcome: result.outcome });
-  return c.json({ received: true, action: result.outcome, job_id: result.job_id });
+  // The webhook names only the task: a first hop reads it and finds the course, so the trigger reaches
+  // that course's one coordinator. Its instance id comes from the delivery, so a redelivery is a no-op.
+  // The event is part of the key: ClickUp reuses one history item id for taskCreated and its taskStatusUpdated.
+  const dedupeKey = `clickup:${delivery.webhook_id}:${delivery.event}:${first.id}`;
+  const instanceId = `intake-${(await sha256Hex(dedupeKey)).slice(0, 40)}`;
+  const outcome = await c.var.coordinators.resolveIntake(instanceId, { task_id: delivery.task_id, dedupe_key: dedupeKey });
+  log.info("clickup_intake_task_accepted", { task_id: delivery.task_id, instance_id: instanceId, outcome });
+  return c.json({ received: true, action: outcome, resolver_id: instanceId });
 });

@@ -3,7 +3,10 @@ import { z } from "zod";
 import type { AppEnvironment } from "../app-types.ts";
 import { callbackUrlProblem } from "../lib/callback-url.ts";
 import { AppError } from "../lib/errors.ts";
-import { courseNameKey, toStateCode } from "../lib/us-states.ts";
+import { toStateCode } from "../lib/us-states.ts";
+import type { AppConfig } from "../env.ts";
+import { createStore, StoreError } from "../store/index.ts";
+import { CourseRecord } from "../store/records.ts";
 import { requireSecret } from "../middleware/require-secret.ts";
 import { validate } from "../middleware/validation.ts";
 
@@ -44,18 +47,26 @@ export const enrichCourse = new Hono<AppEnvironment>().post(
       if (!parsed.success) throw new AppError("BAD_REQUEST", "Idempotency-Key must be 1 to 200 characters");
       idempotencyKey = parsed.data;
     }
-    const key = body.course_id ?? courseNameKey(body.course_name, body.state);
-    const result = await c.var.coordinators.trigger(key, {
+    // One coordinator per course: the request is resolved to the course's id first, whatever it named.
+    const course = await resolveCourse(c.var.config, { course_id: body.course_id, course_name: body.course_name, state: body.state });
+    const result = await c.var.coordinators.trigger(course.id, {
       source: "api",
       ...(idempotencyKey ? { dedupe_key: `api:${idempotencyKey}` } : {}),
-      course: {
-        course_name: body.course_name,
-        state: body.state,
-        ...(body.course_id ? { course_id: body.course_id } : {}),
-      },
+      course: { course_id: course.id, course_name: course.course_name, state: course.state },
       ...(body.callback_url ? { callback_url: body.callback_url } : {}),
     });
     c.var.log.info("enrich_course_requested", { course_name: body.course_name, job_id: result.job_id, outcome: result.outcome });
     return c.json({ job_id: result.job_id, status: "processing" as const, outcome: result.outcome }, 202);
   },
 );
+
+/** The course row a request names (found by id, or by name and state; created when new). */
+async function resolveCourse(config: AppConfig, ref: { course_id: string | undefined; course_name: string; state: string }): Promise<CourseRecord> {
+  try {
+    return await createStore(config).call("upsert_course_for_enrichment", { ...ref, source: "api" }, CourseRecord);
+  } catch (error) {
+    if (error instanceof StoreError && !error.retryable) throw new AppError("BAD_REQUEST", error.message);
+    if (error instanceof StoreError) throw new AppError("UNAVAILABLE", "the database is unavailable; nothing was started, retry the request");
+    throw error;
+  }
+}

@@ -1,17 +1,30 @@
 import type { WorkerBindings } from "../env.ts";
 import { jobDirectoryShard } from "../durable/job-directory.ts";
-import type { JobView, TriggerInput, TriggerResult } from "../durable/jobs.ts";
+import type { JobView, ResolveIntakeParams, TriggerInput, TriggerResult } from "../durable/jobs.ts";
 
 /** Routes reach the per-course Durable Objects only through this service. */
 export interface Coordinators {
   trigger(coordinatorKey: string, input: TriggerInput): Promise<TriggerResult>;
   getJob(jobId: string): Promise<JobView | null>;
+  /** Starts the first hop of an intake task (ResolveIntakeTask); an instance id seen before is a duplicate. */
+  resolveIntake(instanceId: string, params: ResolveIntakeParams): Promise<"accepted" | "duplicate">;
 }
 
 export function createCoordinators(env: WorkerBindings): Coordinators {
   const coordinator = (key: string) => env.COURSE_COORDINATOR.get(env.COURSE_COORDINATOR.idFromName(key));
   return {
     trigger: (key, input) => coordinator(key).trigger(input, key),
+    async resolveIntake(instanceId, params) {
+      try {
+        await env.RESOLVE_INTAKE_TASK.create({ id: instanceId, params });
+        return "accepted";
+      } catch (error) {
+        // Creating an id that exists fails; if the instance is there, this delivery was seen before.
+        const existing = await env.RESOLVE_INTAKE_TASK.get(instanceId).catch(() => null);
+        if (existing) return "duplicate";
+        throw error;
+      }
+    },
     async getJob(jobId) {
       const directory = env.JOB_DIRECTORY.get(env.JOB_DIRECTORY.idFromName(jobDirectoryShard(jobId)));
       const key = await directory.lookup(jobId);

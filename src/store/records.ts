@@ -9,6 +9,9 @@ export const CourseRecord = z.object({
   website: z.string().nullable().optional(),
   clickup_intake_task_id: z.string().nullable().optional(),
   last_error: z.string().nullable().optional(),
+  enriched_at: z.string().nullable().optional(),
+  /** Every intake task that asked for the course, oldest first (from upsert_course_for_enrichment). */
+  intake_task_ids: z.array(z.string()).optional(),
 });
 export type CourseRecord = z.infer<typeof CourseRecord>;
 
@@ -31,6 +34,8 @@ export const ApplyEnrichmentResult = z.object({
     z.object({
       id: z.uuid(),
       name: z.string(),
+      /** The person's key (app_private.person_key = personKey in TypeScript): results pair with inputs by it. */
+      name_key: z.string().optional(),
       title: z.string().nullable().optional(),
       clickup_task_id: z.string().nullable().optional(),
       clickup_synced: z.record(z.string(), z.unknown()).nullable().optional(),
@@ -55,3 +60,34 @@ export const GetRunResult = z
     ),
   })
   .nullable();
+
+export const RunProblemResult = z.object({ run_status: z.string(), course_status: z.string() });
+
+/** What an intake task that asks for an already enriched course is written back with. */
+export const CourseWriteback = z
+  .object({
+    course: z.looseObject({
+      id: z.uuid(),
+      course_name: z.string(),
+      state: z.string(),
+      status: z.string(),
+      website: z.string().nullable(),
+      water_hazard_count: z.number().nullable(),
+      water_hazard_confidence: z.string().nullable(),
+      enriched_at: z.string().nullable(),
+    }),
+    business_intelligence: z
+      .looseObject({
+        segment: z.enum(["high-end", "budget", "both"]),
+        segment_confidence: z.number(),
+        opportunities: z.record(z.string(), z.number()),
+        conversation_starters: z.array(z.object({ text: z.string(), score: z.number() })),
+        summary: z.string().nullable(),
+        range_intel: z.looseObject({ reasoning: z.string().nullish() }).nullish(),
+      })
+      .nullable(),
+    contacts: z.array(z.object({ id: z.uuid(), name: z.string(), title: z.string().nullable(), email: z.string().nullable(), clickup_task_id: z.string().nullable() })),
+    intake_task_ids: z.array(z.string()),
+  })
+  .nullable();
+export type CourseWriteback = z.infer<typeof CourseWriteback>;

@@ -10,7 +10,9 @@ export type DbFunction =
   | "get_enrichment_run"
   | "get_clickup_context"
   | "record_clickup_tasks"
-  | "forget_clickup_task";
+  | "forget_clickup_task"
+  | "note_run_problem"
+  | "get_course_writeback";
 
 /** Raised when the database itself refuses or fails; `retryable` says whether trying again can help. */
 export class StoreError extends Error {

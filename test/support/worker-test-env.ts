@@ -1,5 +1,7 @@
+import { CLICKUP_SEED } from "../../sandbox/clickup/index.ts";
 import { createEmulatorServer, type EmulatorServer } from "../../sandbox/core/server.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/index.ts";
+import { runClickUpSetup } from "../../scripts/clickup-setup.ts";
 import { createTestDatabase } from "./database.ts";
 
 export interface WorkerTestServices {
@@ -28,6 +30,14 @@ export async function startWorkerTestServices(): Promise<WorkerTestServices> {
   const database = await createTestDatabase();
   const sandbox = await startSandbox({ latency: "none", clickup: { seed: "intake", rateLimitPerMinute: 10_000 } });
   const callbackSink = await createEmulatorServer({ name: "callback-sink", handler: () => ({ status: 200, body: { received: true } }) });
+  // ClickUp set up as an admin would (npm run clickup:setup), so runs write their leads to the emulated
+  // workspace. Its webhook points at a closed port: workerd tests deliver webhooks themselves.
+  const lines: string[] = [];
+  const { exitCode } = await runClickUpSetup({
+    env: { ...sandbox.env, CLICKUP_SPACE_ID: CLICKUP_SEED.intake.spaceId, APP_URL: "http://127.0.0.1:9", DATABASE_URL: database.url },
+    print: (line) => lines.push(line),
+  });
+  if (exitCode !== 0) throw new Error(`clickup:setup failed for the worker tests:\n${lines.join("\n")}`);
   const services: WorkerTestServices = {
     databaseUrl: database.url,
     providerEnv: sandbox.env,

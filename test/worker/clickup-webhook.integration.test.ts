@@ -1,23 +1,29 @@
 import { env } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CLICKUP_SECRET, createIntakeTask, deliverClickUp, hmacHex, taskCreated, uniqueCourseName, withDb } from "./helpers.ts";
+import { CLICKUP_SECRET, clickupComments, clickupTask, createIntakeTask, deliverClickUp, eventually, forgetCourse, hmacHex, taskCreated, uniqueCourseName, withDb } from "./helpers.ts";
 
 describe("POST /webhooks/clickup (integration)", () => {
   describe("happy", () => {
     it("a signed taskCreated in the Intake list starts exactly one run, even when delivered 5 times", async () => {
       await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
+      await using resolvers = await introspectWorkflow(env.RESOLVE_INTAKE_TASK);
       const courseName = "Lakeside Country Club";
+      await forgetCourse(courseName, "VA");
       const taskId = await createIntakeTask(`${courseName}, VA`);
       const payload = taskCreated(taskId);
       const responses = [];
       for (let i = 0; i < 5; i++) responses.push(await deliverClickUp(payload));
-      const bodies = (await Promise.all(responses.map((r) => r.json()))) as { action: string; job_id: string }[];
+      const bodies = (await Promise.all(responses.map((r) => r.json()))) as { action: string; resolver_id: string }[];
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
-      expect(bodies[0]!.action).toBe("new");
+      expect(bodies[0]!.action).toBe("accepted");
       expect(bodies.slice(1).map((b) => b.action)).toEqual(["duplicate", "duplicate", "duplicate", "duplicate"]);
-      expect(new Set(bodies.map((b) => b.job_id)).size).toBe(1);
-      const instances = await workflows.get();
+      expect(new Set(bodies.map((b) => b.resolver_id)).size).toBe(1);
+      expect(await resolvers.get()).toHaveLength(1);
+      const instances = await eventually(async () => {
+        const list = await workflows.get();
+        return list.length ? list : null;
+      }, "the run to start");
       expect(instances).toHaveLength(1);
       await instances[0]!.waitForStatus("complete");
       expect(await instances[0]!.getOutput()).toMatchObject({ status: "succeeded" });
@@ -27,14 +33,21 @@ describe("POST /webhooks/clickup (integration)", () => {
       expect(courses).toEqual([{ course_name: courseName, state: "VA", status: "enriched", clickup_intake_task_id: taskId }]);
     });
 
-    it("an intake task that names no state ends its run failed with a reason the rep can act on", async () => {
+    it("an intake task that names no state starts no run: the task says what to type, in needs attention", async () => {
       await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
-      await workflows.modifyAll(async (m) => m.disableRetryDelays());
+      await using resolvers = await introspectWorkflow(env.RESOLVE_INTAKE_TASK);
       const taskId = await createIntakeTask(uniqueCourseName("Stateless"));
       expect((await deliverClickUp(taskCreated(taskId))).status).toBe(200);
-      const [instance] = await workflows.get();
-      await instance!.waitForStatus("complete");
-      expect(await instance!.getOutput()).toMatchObject({ status: "failed", error: expect.stringContaining("which state") });
+      const [resolver] = await resolvers.get();
+      await resolver!.waitForStatus("complete");
+      expect(await resolver!.getOutput()).toMatchObject({ outcome: "refused", reason: expect.stringContaining("which state") });
+      expect(await workflows.get()).toHaveLength(0);
+      const comments = await eventually(async () => {
+        const list = await clickupComments(taskId);
+        return list.length ? list : null;
+      }, "the comment");
+      expect(comments[0]!.comment_text).toMatch(/name it like "Richmond Country Club, VA"/);
+      expect((await clickupTask(taskId)).status.status).toBe("needs attention");
     });
 
     it("events other than an Intake taskCreated are acknowledged and ignored", async () => {

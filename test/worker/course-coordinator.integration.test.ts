@@ -76,26 +76,41 @@ describe("CourseCoordinator (integration)", () => {
     expect(calls!.n).toBeGreaterThan(5);
   });
 
-  it("the watchdog alarm fails a run whose workflow died without reporting, and starts the follow-up", async () => {
+  it("the watchdog re-creates a run whose workflow instance is gone, and fails it with the reason once it has stalled too often", async () => {
+    await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
     const name = uniqueCourseName("Watchdog");
     const key = courseNameKey(name, "TN");
     const coordinator = coordinatorFor(key);
-    // A run whose workflow instance never existed stands in for one that was terminated.
-    const jobId = crypto.randomUUID();
-    await runInDurableObject(coordinator, async (_instance: CourseCoordinator, state) => {
-      state.storage.sql.exec(
-        "INSERT INTO jobs (job_id, status, source, params, created_at, started_at) VALUES (?, 'running', 'api', ?, ?, ?)",
-        jobId,
-        JSON.stringify({ job_id: jobId, coordinator_key: key, source: "api", trigger_key: null, course: { course_name: name, state: "TN" }, callback_urls: [] }),
-        Date.now(),
-        Date.now(),
-      );
-      state.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('current_job', ?)", jobId);
-      await state.storage.setAlarm(Date.now() + 60_000);
-    });
+    // A run whose workflow instance never existed stands in for one whose engine state was lost.
+    const insertRun = (jobId: string, restarts: number) =>
+      runInDurableObject(coordinator, async (_instance: CourseCoordinator, state) => {
+        state.storage.sql.exec(
+          "INSERT INTO jobs (job_id, status, source, params, created_at, started_at, instance_id, restarts, last_progress_at) VALUES (?, 'running', 'api', ?, ?, ?, ?, ?, ?)",
+          jobId,
+          JSON.stringify({ job_id: jobId, coordinator_key: key, source: "api", trigger_key: null, course: { course_name: name, state: "TN" }, callback_urls: [] }),
+          Date.now(),
+          Date.now(),
+          jobId,
+          restarts,
+          Date.now(),
+        );
+        state.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('current_job', ?)", jobId);
+        await state.storage.setAlarm(Date.now() + 60_000);
+      });
+
+    const lost = crypto.randomUUID();
+    await insertRun(lost, 0);
     expect(await runDurableObjectAlarm(coordinator)).toBe(true);
-    const job = await coordinator.getJob(jobId);
-    expect(job).toMatchObject({ status: "failed", error: expect.stringContaining("workflow") });
+    const [recreated] = await workflows.get();
+    expect(recreated).toBeDefined();
+    await recreated!.waitForStatus("complete");
+    // The re-created instance ran the job: a course that is not in the fixture world fails for want of a website.
+    expect(await coordinator.getJob(lost)).toMatchObject({ restarts: 1, status: "failed", error: expect.stringContaining("no website found") });
+
+    const exhausted = crypto.randomUUID();
+    await insertRun(exhausted, 2);
+    expect(await runDurableObjectAlarm(coordinator)).toBe(true);
+    expect(await coordinator.getJob(exhausted)).toMatchObject({ status: "failed", error: expect.stringContaining("stalled 3 times") });
     expect(await coordinator.queueState()).toEqual({ current: null, pending: null });
   });
 

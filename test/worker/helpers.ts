@@ -115,6 +115,7 @@ export interface RecordedRequest {
   status: number;
   body: unknown;
   time: number;
+  duration_ms?: number;
   fault?: unknown;
 }
 
@@ -139,4 +140,33 @@ export async function enrichAndWait(
   const output = (await instance!.getOutput()) as { status: string; course_id?: string; error?: string };
   const job = await getJob(String(json.job_id));
   return { jobId: String(json.job_id), output, job: job.json };
+}
+
+/** Forgets a course (and its contacts, runs, intake tasks) so a test starts it fresh; earlier files may have enriched it. */
+export async function forgetCourse(name: string, state: string): Promise<void> {
+  await withDb((sql) => sql`delete from courses where name_key = lower(${name}) || '|' || lower(${state})`);
+}
+
+/** A ClickUp task as ClickUp's API shows it (read over HTTP from the emulator, as a rep's client would). */
+export async function clickupTask(taskId: string): Promise<{ id: string; name: string; status: { status: string }; markdown_description?: string; description?: string }> {
+  const response = await fetch(`${String(env.CLICKUP_BASE_URL)}/api/v2/task/${taskId}?include_markdown_description=true`, { headers: { authorization: String(env.CLICKUP_API_TOKEN) } });
+  if (!response.ok) throw new Error(`emulator: task ${taskId}: ${response.status}`);
+  return (await response.json()) as never;
+}
+
+export async function clickupComments(taskId: string): Promise<{ comment_text: string }[]> {
+  const response = await fetch(`${String(env.CLICKUP_BASE_URL)}/api/v2/task/${taskId}/comment`, { headers: { authorization: String(env.CLICKUP_API_TOKEN) } });
+  if (!response.ok) throw new Error(`emulator: comments of ${taskId}: ${response.status}`);
+  return ((await response.json()) as { comments: { comment_text: string }[] }).comments;
+}
+
+/** Waits (generously: loaded CI machines) until `check` returns a value. */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

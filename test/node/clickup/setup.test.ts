@@ -222,6 +222,28 @@ describe("npm run clickup:setup", () => {
     expectNoSecrets(run, [settings.webhook.secret]);
   });
 
+  it("keeps to ClickUp's Remaining/Reset while another client spends the same token: it waits, it never meets a 429", async () => {
+    cu = await startClickUpEmulator({ seed: "intake", rateLimitPerMinute: 20, rateLimitWindowMs: 2_000 });
+    const emulator = cu;
+    // Another client of the token: a request every 300 ms (about a third of the budget).
+    let other = 0;
+    const spender = setInterval(() => {
+      if (emulator.limiter.hit(TOKEN).allowed) other++;
+    }, 300);
+    const t0 = Date.now();
+    let run: Run;
+    try {
+      run = await setup(cu, { CLICKUP_TEAM_ID: S.teamId, CLICKUP_SPACE_ID: S.intake.spaceId, CLICKUP_RATE_WINDOW_MS: "2000" });
+    } finally {
+      clearInterval(spender);
+    }
+    expect(run.exitCode, run.output).toBe(0);
+    const sent = cu.recorder.list({ since: t0 }).filter((r) => r.path.startsWith("/api/"));
+    expect(sent.length).toBeGreaterThan(10);
+    expect(other).toBeGreaterThan(3);
+    expect(sent.filter((r) => r.status === 429)).toEqual([]);
+  }, 60_000);
+
   it("repairs an existing webhook for the endpoint (events, suspended) instead of creating a second one", async () => {
     cu = await startClickUpEmulator({ seed: "intake", rateLimitPerMinute: 10_000 });
     const existing = cu.registerWebhook(ENDPOINT, { events: ["taskCreated"], space_id: S.intake.spaceId });

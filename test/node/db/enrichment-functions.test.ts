@@ -523,13 +523,40 @@ describe("fail_enrichment_run", () => {
     expect(await course(c.id)).toMatchObject({ status: "failed", last_error: "coordinator gave up", last_run_id: runId });
   });
 
-  it("an old run failing late leaves the status of a newer run in flight alone", async () => {
+  it("a course has one run in flight at a time: a second start is refused with the reason, until the first ends", async () => {
     const c = await newCourse();
     const oldRun = await startRun(c.id);
+    await expect(startRun(c.id)).rejects.toThrow(/another run \(.*\) of this course is still in flight/);
+    await rpc(sql, "fail_enrichment_run", { run_id: oldRun, course_id: c.id, error: "stalled" });
     const newRun = await startRun(c.id);
-    await rpc(sql, "fail_enrichment_run", { run_id: oldRun, course_id: c.id, error: "superseded" });
     expect(await run(oldRun)).toMatchObject({ status: "failed" });
-    expect(await course(c.id)).toMatchObject({ status: "enriching", last_run_id: newRun, last_error: null });
+    // The old run failing again late (a replay) leaves the newer run's status alone.
+    await rpc(sql, "fail_enrichment_run", { run_id: oldRun, course_id: c.id, error: "stalled again" });
+    expect(await course(c.id)).toMatchObject({ status: "enriching", last_run_id: newRun });
+  });
+
+  it("the partial unique index holds even without the function's check (two writers at once)", async () => {
+    const c = await newCourse();
+    await sql`insert into public.enrichment_runs (course_id, trigger_source, status) values (${c.id}, 'manual', 'running')`;
+    await expect(sql`insert into public.enrichment_runs (course_id, trigger_source, status) values (${c.id}, 'manual', 'queued')`).rejects.toThrow(/enrichment_runs_one_active_per_course/);
+  });
+
+  it("note_run_problem makes a saved run partial with the reason, and its course too", async () => {
+    const c = await newCourse();
+    const runId = await startRun(c.id);
+    await rpc(sql, "apply_enrichment", { run_id: runId, course_id: c.id, status: "succeeded" });
+    expect(await rpc(sql, "note_run_problem", { run_id: runId, course_id: c.id, error: "ClickUp write-back failed: HTTP 503" })).toEqual({ run_status: "partial", course_status: "partial" });
+    expect(await run(runId)).toMatchObject({ status: "partial", error: "ClickUp write-back failed: HTTP 503" });
+    expect(await course(c.id)).toMatchObject({ status: "partial", last_error: "ClickUp write-back failed: HTTP 503" });
+  });
+
+  it("a second intake task for a course is kept beside the first; a task of another course is refused", async () => {
+    const first = await rpc<CourseRow & { intake_task_ids: string[] }>(sql, "upsert_course_for_enrichment", { course_name: "Two Tasks Golf Club", state: "VA", clickup_intake_task_id: "task-a" });
+    const second = await rpc<CourseRow & { intake_task_ids: string[] }>(sql, "upsert_course_for_enrichment", { course_name: "two tasks golf club", state: "VA", clickup_intake_task_id: "task-b" });
+    expect(second.id).toBe(first.id);
+    expect(second.intake_task_ids).toEqual(["task-a", "task-b"]);
+    expect(second).toMatchObject({ clickup_intake_task_id: "task-a" });
+    await expect(rpc(sql, "upsert_course_for_enrichment", { course_name: "Another Golf Club", state: "VA", course_id: crypto.randomUUID(), clickup_intake_task_id: "task-a" })).rejects.toThrow(/already belongs to another course/);
   });
 });
 

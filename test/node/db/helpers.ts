@@ -10,7 +10,9 @@ export type RpcName =
   | "start_enrichment_run"
   | "apply_enrichment"
   | "fail_enrichment_run"
-  | "get_enrichment_run";
+  | "get_enrichment_run"
+  | "note_run_problem"
+  | "get_course_writeback";
 
 /** Calls public.<name>(payload) as service_role, the way the Worker does. */
 export async function rpc<T = JsonObject>(sql: postgres.Sql, name: RpcName, payload: JsonObject): Promise<T> {

@@ -1,7 +1,7 @@
 // The ClickUp client inside workerd against the ClickUp emulator (the seeded "intake" workspace):
 // discovery, a task with inline custom fields read back, updates, comments, webhooks, and how every
 // failure maps to ClickUpError (4xx with ECODE; 503, 429 with resetAt, timeouts and garbled JSON
-// retryable). The gate sees exactly one acquire and one observe per request.
+// retryable). The gate sees exactly one acquire and one observe per request, with its ticket.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLICKUP_SEED as S } from "../../../sandbox/clickup/seed.ts";
@@ -12,15 +12,19 @@ import { clearFaults, emulatorRequests, injectFault } from "../helpers.ts";
 const BASE_URL = String(env.CLICKUP_BASE_URL);
 const TOKEN = String(env.CLICKUP_API_TOKEN);
 
-function countingGate(): RateGate & { acquired: number; observed: RateLimitInfo[] } {
+/** Hands out tickets t1, t2, ... and records what comes back with each answer (null: no answer). */
+function countingGate(): RateGate & { acquired: number; observed: (RateLimitInfo | null)[]; tickets: (string | void)[] } {
   const gate = {
     acquired: 0,
-    observed: [] as RateLimitInfo[],
+    observed: [] as (RateLimitInfo | null)[],
+    tickets: [] as (string | void)[],
     async acquire() {
       gate.acquired++;
+      return `t${gate.acquired}`;
     },
-    observe(info: RateLimitInfo) {
+    observe(info: RateLimitInfo | null, ticket?: string | void) {
       gate.observed.push(info);
+      gate.tickets.push(ticket);
     },
   };
   return gate;
@@ -163,9 +167,12 @@ describe("ClickUp client (contract, workerd → emulator)", () => {
     expect(gate.observed).toEqual([{ status: 429, limit: 100, remaining: 0, resetAt: error.resetAt }]);
   });
 
-  it("a timeout is retryable", async () => {
+  it("a timeout is retryable; the gate hears of it (null: no answer) with the request's ticket, so its slot is settled", async () => {
     await injectFault("clickup", { route: "GET /api/v2/task/*", kind: "timeout", times: 1 });
-    expect(await failure(client({ timeoutMs: 200 }).getTask("slow"))).toMatchObject({ kind: "timeout", status: 0, retryable: true });
+    const gate = countingGate();
+    expect(await failure(client({ timeoutMs: 200, gate }).getTask("slow"))).toMatchObject({ kind: "timeout", status: 0, retryable: true });
+    expect(gate.observed).toEqual([null]);
+    expect(gate.tickets).toEqual(["t1"]);
   });
 
   it("garbled JSON is retryable", async () => {
@@ -173,8 +180,11 @@ describe("ClickUp client (contract, workerd → emulator)", () => {
     expect(await failure(client().getAuthorizedUser())).toMatchObject({ kind: "bad_json", status: 200, retryable: true });
   });
 
-  it("an unreachable host is retryable", async () => {
-    expect(await failure(client({ baseUrl: "http://127.0.0.1:9" }).getTeams())).toMatchObject({ kind: "network", status: 0, retryable: true });
+  it("an unreachable host is retryable; the gate settles the slot with null", async () => {
+    const gate = countingGate();
+    expect(await failure(client({ baseUrl: "http://127.0.0.1:9", gate }).getTeams())).toMatchObject({ kind: "network", status: 0, retryable: true });
+    expect(gate.observed).toEqual([null]);
+    expect(gate.tickets).toEqual(["t1"]);
   });
 
   it("calls the gate's acquire() and observe() once per request, with X-RateLimit-* from each answer", async () => {
@@ -191,11 +201,13 @@ describe("ClickUp client (contract, workerd → emulator)", () => {
     expect(gate.acquired).toBe(5);
     expect(gate.observed).toHaveLength(5);
     for (const info of gate.observed) {
-      expect(info.limit).toBe(10_000);
-      expect(info.remaining).toEqual(expect.any(Number));
-      expect(info.resetAt).toBeGreaterThan(since - 60_000);
+      expect(info?.limit).toBe(10_000);
+      expect(info?.remaining).toEqual(expect.any(Number));
+      expect(info?.resetAt).toBeGreaterThan(since - 60_000);
     }
-    expect(gate.observed.map((o) => o.status)).toEqual([200, 200, 404, 200, 200]);
+    expect(gate.observed.map((o) => o?.status)).toEqual([200, 200, 404, 200, 200]);
+    // Each answer comes back with the ticket its acquire() gave.
+    expect(gate.tickets).toEqual(["t1", "t2", "t3", "t4", "t5"]);
   });
 
   it("a failing observe() never fails the request (a created task must not look failed)", async () => {

@@ -277,4 +277,76 @@ describe("one course, one run, one set of leads (integration)", () => {
     const paidAgain = all.filter((r) => r.time >= pausedAt && r.status === 200 && answeredBefore.has(JSON.stringify(r.body)));
     expect(paidAgain).toEqual([]);
   });
+
+  it("one person listed under several spellings is one contact, one set of steps, one lead task, with their own data", async () => {
+    await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
+    await forgetCourse("Richmond Country Club", "VA");
+    const staff = [
+      { name: "Stacy Foster", title: "General Manager", email: null, phone: null },
+      { name: "Dr. Stacy Foster", title: "General Manager", email: null, phone: null },
+      { name: "Bryan Keller", title: "Head Golf Professional", email: null, phone: null },
+      { name: "BRYAN  KELLER", title: "Head Golf Professional", email: null, phone: null },
+      { name: 'Bryan "Bry" Keller', title: "", email: null, phone: null },
+    ];
+    const script = await fetch(`${String(env.ANTHROPIC_BASE_URL)}/__emulator/anthropic/script`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ match: { contains: "Extract the course's details" }, response: { json: { course: { phone: "804-555-0110", address: null, city: null, holes: 18, course_type: "private", founded: null }, staff } } }),
+    });
+    expect(script.status).toBeLessThan(300);
+    const since = Date.now();
+    const { json } = await enrich({ course_name: "Richmond Country Club", state: "VA" });
+    const [instance] = await workflows.get();
+    await instance!.waitForStatus("complete");
+    expect((await getJob(String(json.job_id))).json).toMatchObject({ status: "succeeded" });
+    const course = await courseRow("Richmond Country Club", "VA");
+    const rows = await withDb((sql) => sql`select c.full_name, c.clickup_task_id, e.email from contacts c join contact_enrichment e on e.contact_id = c.id where c.course_id = ${course!.id} order by c.full_name`);
+    expect(rows.map((r) => r.full_name)).toEqual(["Bryan Keller", "Stacy Foster"]);
+    expect(rows.map((r) => r.email)).toEqual(["bkeller@richmondcountryclubva.com", "sfoster@richmondcountryclubva.com"]);
+    const creates = await leadCreates(since);
+    expect(creates.map((r) => String(r.body.name)).sort()).toEqual(["Bryan Keller - Head Golf Professional | Richmond Country Club", "Stacy Foster - General Manager | Richmond Country Club"]);
+    const job = (await getJob(String(json.job_id))).json as { steps: { agent: string }[] };
+    expect(job.steps.filter((s) => s.agent.startsWith("A3:")).map((s) => s.agent).sort()).toEqual(["A3:Bryan Keller", "A3:Stacy Foster"]);
+  });
+
+  it("a rate-gate backlog longer than a step's timeout is waited out as a Workflow sleep, never inside a step", async () => {
+    await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
+    // Sleeps are skipped here: a wait inside a step (a timer) would still take minutes, and time out.
+    await workflows.modifyAll(async (m) => m.disableSleeps());
+    const { clickUpRateGateStub } = await import("../../src/clickup/rate-gate-client.ts");
+    const { configFor } = await import("../../src/env.ts");
+    const gate = clickUpRateGateStub(configFor(env), env as never)!;
+    // One answer first, so the gate knows ClickUp's window (before that it hands out slots cautiously).
+    const { waitingGate } = await import("../../src/clickup/rate-gate-client.ts");
+    const { createClickUpClient } = await import("../../src/clickup/client.ts");
+    await createClickUpClient({ token: String(env.CLICKUP_API_TOKEN), baseUrl: String(env.CLICKUP_BASE_URL), gate: waitingGate(gate, "interactive") }).getAuthorizedUser();
+    // Other courses' writes have taken every background slot for the next three windows (3 minutes).
+    const held: string[] = [];
+    try {
+      // A full window's worth each time (100 − 5% headroom − the 10% kept for interactive reads).
+      for (let i = 0; i < 10; i++) {
+        const grant = await gate.reserve({ priority: "background", count: 85 });
+        held.push(grant.ticket);
+        if (grant.at - Date.now() > 150_000) break;
+      }
+      const backlog = await gate.reserve({ priority: "background", count: 1 });
+      held.push(backlog.ticket);
+      expect(backlog.at - Date.now()).toBeGreaterThan(120_000);
+      await forgetCourse("Sandy Pines Golf Club", "SC");
+      const started = Date.now();
+      const { json } = await enrich({ course_name: "Sandy Pines Golf Club", state: "SC" });
+      const [instance] = await workflows.get();
+      await instance!.waitForStatus("complete");
+      expect(Date.now() - started).toBeLessThan(60_000);
+      const job = (await getJob(String(json.job_id))).json as { partial?: boolean; error?: string };
+      // Sandy Pines' site is down (a partial run), but its leads were written.
+      expect(job.error ?? "").not.toMatch(/ClickUp/);
+      const course = await courseRow("Sandy Pines Golf Club", "SC");
+      const contacts = await withDb((sql) => sql`select clickup_task_id from contacts where course_id = ${course!.id}`);
+      expect(contacts.length).toBeGreaterThan(0);
+      expect(contacts.every((c) => c.clickup_task_id)).toBe(true);
+    } finally {
+      for (const ticket of held) await gate.release(ticket);
+    }
+  }, 90_000);
 });

@@ -64,11 +64,10 @@ export async function writeIntakeOutcome(
   input: { name: string; task_id: string; status: "enriched" | "needs_attention"; summary?: string; comment: string },
 ): Promise<void> {
   const status = input.status === "enriched" ? settings.statuses.intake.enriched : settings.statuses.intake.needs_attention;
-  await call(`${input.name}:update`, { priority: "interactive", requests: 1 }, async (client) => {
+  // One reservation for both requests: the rep's outcome is one wait at the gate, not two. The
+  // update is safe to repeat; a retried comment first looks for the one an earlier attempt left.
+  await call(input.name, { priority: "interactive", requests: 2 }, async (client, ctx) => {
     await client.updateTask(input.task_id, { status, ...(input.summary !== undefined ? { markdown_content: input.summary } : {}) });
-    return true;
-  });
-  await call(`${input.name}:comment`, { priority: "interactive", requests: 1 }, async (client, ctx) => {
     if (ctx.retry && (await hasComment(client, input.task_id, input.comment, settings.app_user_id))) return true;
     await client.createTaskComment(input.task_id, { comment_text: input.comment, notify_all: true });
     return true;

@@ -36,6 +36,20 @@ select c.clickup_intake_task_id, c.id from public.courses c where c.clickup_inta
 on conflict do nothing;
 select app_private.secure_table('public.course_intake_tasks'::regclass);
 
+-- The intake tasks that asked for a course, oldest first (both functions below answer with them).
+create or replace function app_private.course_intake_task_ids(course_id uuid)
+returns jsonb
+language sql
+stable
+set search_path = public, pg_temp
+as $$
+  select coalesce(jsonb_agg(t.task_id order by t.created_at, t.task_id), '[]'::jsonb)
+  from public.course_intake_tasks t
+  where t.course_id = course_intake_task_ids.course_id
+$$;
+revoke all on function app_private.course_intake_task_ids(uuid) from public;
+grant execute on function app_private.course_intake_task_ids(uuid) to service_role;
+
 -- ---------------------------------------------------------------------------------------------
 -- upsert_course_for_enrichment (replaces the earlier definition)
 -- payload: {course_id?, course_name, state, source?, clickup_intake_task_id?}
@@ -148,9 +162,7 @@ begin
     returning * into v_course;
   end if;
 
-  return to_jsonb(v_course) || jsonb_build_object('intake_task_ids', coalesce(
-    (select jsonb_agg(t.task_id order by t.created_at, t.task_id) from public.course_intake_tasks t where t.course_id = v_course.id),
-    '[]'::jsonb));
+  return to_jsonb(v_course) || jsonb_build_object('intake_task_ids', app_private.course_intake_task_ids(v_course.id));
 end
 $$;
 
@@ -305,9 +317,7 @@ begin
                                           'clickup_task_id', c.clickup_task_id) order by c.created_at, c.id)
         from public.contacts c left join public.contact_enrichment e on e.contact_id = c.id
        where c.course_id = v_course_id and c.is_active), '[]'::jsonb),
-    'intake_task_ids', coalesce(
-      (select jsonb_agg(t.task_id order by t.created_at, t.task_id) from public.course_intake_tasks t where t.course_id = v_course_id),
-      '[]'::jsonb)
+    'intake_task_ids', app_private.course_intake_task_ids(v_course_id)
   );
 end
 $$;

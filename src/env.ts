@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { CourseCoordinator } from "./durable/course-coordinator.ts";
 import type { ClickUpRateGate } from "./durable/clickup-rate-gate.ts";
 import type { JobDirectory } from "./durable/job-directory.ts";
-import type { EnrichCourseParams, ResolveIntakeParams } from "./durable/jobs.ts";
+import type { EnrichCourseParams, ResolveIntakeParams } from "./pipeline/jobs.types.ts";
 
 /** What workerd hands the Worker: bindings from wrangler.toml plus vars and secrets (all strings). */
 export interface WorkerBindings {

@@ -1,12 +1,10 @@
-import type { AppConfig, WorkerBindings } from "../env.ts";
+import type { AppConfig } from "../env.ts";
 import type { Store } from "../store/index.ts";
 import { z } from "zod";
-import type { ClickUpCallContext } from "./call.ts";
-import { taskUrl } from "./call.ts";
-import { type ClickUpClient, createClickUpClient, type CreateTaskBody } from "./client.ts";
+import { type ClickUpCallContext, taskUrl } from "./call.ts";
+import type { ClickUpClient, CreateTaskBody } from "./client.ts";
 import { type ClickUpSettings, ClickUpSettings as ClickUpSettingsSchema, type LeadSegment } from "./config.ts";
 import { isClickUpError } from "./errors.ts";
-import { clickUpRateGateStub, waitingGate } from "./rate-gate-client.ts";
 import {
   changedFields,
   fingerprint,
@@ -58,18 +56,6 @@ export async function cachedClickUpContext(config: AppConfig, store: () => Store
   settingsCache.set(key, { at: Date.now(), value });
   value.catch(() => settingsCache.delete(key));
   return value;
-}
-
-/**
- * A client for callers that wait in place (not a Workflow: it reserves, sleeps and uses reservedGate),
- * gated by the token's ClickUpRateGate Durable Object: each request waits for its slot with a timer.
- */
-export function clickUpClientFor(config: AppConfig, env: WorkerBindings, opts?: { priority?: "interactive" | "background" }): ClickUpClient | null {
-  const token = config.env.CLICKUP_API_TOKEN;
-  const stub = clickUpRateGateStub(config, env);
-  if (!token || !stub) return null;
-  const gate = waitingGate(stub, opts?.priority ?? "background");
-  return createClickUpClient({ token, baseUrl: config.env.CLICKUP_BASE_URL, gate, timeoutMs: Math.min(config.env.PROVIDER_TIMEOUT_MS, 30_000) });
 }
 
 export function assigneeFor(rules: RoutingRule[], segment: LeadSegment | null, state: string): number | null {

@@ -16,7 +16,7 @@ import type {
   TriggerInput,
   TriggerResult,
   TriggerSource,
-} from "./jobs.ts";
+} from "../pipeline/jobs.types.ts";
 
 /** Bump when the tables below change; `migrate()` brings older objects forward. */
 const SCHEMA_VERSION = 2;

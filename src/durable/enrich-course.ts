@@ -12,9 +12,9 @@ import type { CallUsage } from "../providers/usage.ts";
 import { createStore, StoreError } from "../store/index.ts";
 import { FailRunResult } from "../store/records.ts";
 import { type CallMemory, clickUpSteps } from "./clickup-steps.ts";
-import type { EnrichCourseParams, JobAudience, RunOutcome, StepReport } from "./jobs.ts";
+import type { EnrichCourseParams, JobAudience, RunOutcome, StepReport } from "../pipeline/jobs.types.ts";
 
-export type { EnrichCourseParams } from "./jobs.ts";
+export type { EnrichCourseParams } from "../pipeline/jobs.types.ts";
 
 /** Transient errors back off exponentially (1 s, 2 s): at most 3 attempts. */
 const RETRIED: WorkflowStepConfig = { retries: { limit: 2, delay: "1 second", backoff: "exponential" }, timeout: "2 minutes" };

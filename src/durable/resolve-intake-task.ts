@@ -8,7 +8,7 @@ import { createLogger } from "../lib/log.ts";
 import { createStore } from "../store/index.ts";
 import { CourseRecord, CourseWriteback } from "../store/records.ts";
 import { clickUpSteps } from "./clickup-steps.ts";
-import type { ResolveIntakeParams, TriggerResult } from "./jobs.ts";
+import type { ResolveIntakeParams, TriggerResult } from "../pipeline/jobs.types.ts";
 
 const RETRIED: WorkflowStepConfig = { retries: { limit: 4, delay: "1 second", backoff: "exponential" }, timeout: "1 minute" };
 

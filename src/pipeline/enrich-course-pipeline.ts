@@ -10,7 +10,7 @@ import type { ClickUpCall } from "../clickup/call.ts";
 import { type ClickUpRunContext, assigneeFor, loadClickUpContext, type LeadSynced } from "../clickup/clickup-sync.ts";
 import type { LeadContact, LeadCourse, LeadIntel } from "../clickup/lead-content.ts";
 import { intakeSummaryOf, markIntakeEnriching, writeIntakeOutcome, writeLeadTasks } from "../clickup/write-back.ts";
-import type { EnrichCourseParams, JobAudience } from "../durable/jobs.ts";
+import type { EnrichCourseParams, JobAudience } from "./jobs.types.ts";
 import type { AppConfig } from "../env.ts";
 import { hmacSha256Hex } from "../lib/crypto.ts";
 import { callbackUrlProblem } from "../lib/callback-url.ts";

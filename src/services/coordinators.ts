@@ -1,6 +1,6 @@
 import type { WorkerBindings } from "../env.ts";
 import { jobDirectoryShard } from "../durable/job-directory.ts";
-import type { JobView, ResolveIntakeParams, TriggerInput, TriggerResult } from "../durable/jobs.ts";
+import type { JobView, ResolveIntakeParams, TriggerInput, TriggerResult } from "../pipeline/jobs.types.ts";
 
 /** Routes reach the per-course Durable Objects only through this service. */
 export interface Coordinators {

@@ -1,6 +1,7 @@
 // Shared by the SQL tests in this folder (not a test file itself).
 import type postgres from "postgres";
-import { asRole } from "../../support/database.ts";
+import { afterAll, beforeAll } from "vitest";
+import { asRole, createTestDatabase, sqlClient, type TestDatabase } from "../../support/database.ts";
 
 export type Json = postgres.JSONValue;
 export type JsonObject = { [key: string]: Json };
@@ -56,4 +57,30 @@ export async function snapshot(sql: postgres.Sql): Promise<Record<string, string
 export async function count(sql: postgres.Sql, table: string, where = "true"): Promise<number> {
   const rows = await sql.unsafe<{ n: number }[]>(`select count(*)::int as n from public."${table}" where ${where}`);
   return rows[0]?.n ?? 0;
+}
+
+/** A fresh, migrated database for the calling test file: opened before its tests, dropped after them. */
+export function useMigratedDatabase(): { readonly db: TestDatabase; readonly sql: postgres.Sql } {
+  let db: TestDatabase | undefined;
+  let sql: postgres.Sql | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    sql = sqlClient(db.url);
+  });
+  afterAll(async () => {
+    await sql?.end();
+    await db?.stop();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the test database is not open yet (use it inside a test or a hook)");
+    return value;
+  };
+  return {
+    get db() {
+      return ready(db);
+    },
+    get sql() {
+      return ready(sql);
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR, MIGRATIONS_SCHEMA, MIGRATIONS_TABLE, migrate } from "../../../scripts/migrate.ts";
 import { FOLDED_CHARACTERS, personKey, personStepKey } from "../../../src/lib/person-key.ts";
 import { createTestDatabase, sqlClient, type TestDatabase } from "../../support/database.ts";
-import { rpc, type JsonObject } from "./helpers.ts";
+import { rpc, type JsonObject, useMigratedDatabase } from "./helpers.ts";
 
 const PERSON_KEY_MIGRATION = "20261202000000_person_key";
 
@@ -93,20 +93,10 @@ const CASES: [string, string][] = [
   ["   ", ""],
 ];
 
-let db: TestDatabase;
-let sql: postgres.Sql;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  sql = sqlClient(db.url);
-});
-afterAll(async () => {
-  await sql?.end();
-  await db?.stop();
-});
+const database = useMigratedDatabase();
 
 async function sqlKeys(names: string[]): Promise<string[]> {
-  const rows = await sql<{ key: string }[]>`
+  const rows = await database.sql<{ key: string }[]>`
     select app_private.person_key(u.name) as key from unnest(${names}::text[]) with ordinality as u(name, ord) order by u.ord`;
   return rows.map((r) => r.key);
 }
@@ -136,12 +126,12 @@ describe("personKey and app_private.person_key", () => {
     const all = Object.keys(FOLDED_CHARACTERS).join("");
     const [fromSql] = await sqlKeys([all, `Ann ${all} Lee`]);
     expect(fromSql).toBe(personKey(all));
-    const [row] = await sql<{ key: string | null }[]>`select app_private.person_key(null) as key`;
+    const [row] = await database.sql<{ key: string | null }[]>`select app_private.person_key(null) as key`;
     expect(row?.key).toBeNull();
   });
 
   it("may be called by service_role (contacts' generated name_key calls it), not by anon or authenticated", async () => {
-    const rows = await sql<{ role: string; can: boolean }[]>`
+    const rows = await database.sql<{ role: string; can: boolean }[]>`
       select r as role, has_function_privilege(r, 'app_private.person_key(text)', 'EXECUTE') as can
       from unnest(array['anon', 'authenticated', 'service_role']) r`;
     expect(Object.fromEntries(rows.map((r) => [r.role, r.can]))).toEqual({ anon: false, authenticated: false, service_role: true });
@@ -166,7 +156,7 @@ describe("personStepKey", () => {
 
 describe("contacts by person_key", () => {
   async function newCourse(): Promise<string> {
-    const course = await rpc<{ id: string }>(sql, "upsert_course_for_enrichment", {
+    const course = await rpc<{ id: string }>(database.sql, "upsert_course_for_enrichment", {
       course_name: `Person Key ${randomUUID()} Golf Club`,
       state: "VA",
       source: "api",
@@ -177,7 +167,7 @@ describe("contacts by person_key", () => {
   it("apply_enrichment merges payload entries of one key into one contact and returns name_key", async () => {
     const courseId = await newCourse();
     const runId = randomUUID();
-    const result = await rpc<{ contacts: { id: string; name: string; name_key: string; title: string | null }[] }>(sql, "apply_enrichment", {
+    const result = await rpc<{ contacts: { id: string; name: string; name_key: string; title: string | null }[] }>(database.sql, "apply_enrichment", {
       run_id: runId,
       course_id: courseId,
       status: "succeeded",
@@ -195,7 +185,7 @@ describe("contacts by person_key", () => {
       ["Bob Smith", "bob smith", "Superintendent"],
     ]);
 
-    const rows = await sql`
+    const rows = await database.sql`
       select c.id, c.full_name, c.name_key, e.email, e.email_score, e.phone, e.previous_clubs
       from public.contacts c left join public.contact_enrichment e on e.contact_id = c.id
       where c.course_id = ${courseId} order by c.name_key`;
@@ -209,25 +199,25 @@ describe("contacts by person_key", () => {
       phone: "804-555-0101",
       previous_clubs: ["Kinloch"],
     });
-    const [call] = await sql`select contact_id from public.agent_calls where run_id = ${runId}`;
+    const [call] = await database.sql`select contact_id from public.agent_calls where run_id = ${runId}`;
     expect(call?.contact_id).toBe(result.contacts[0]?.id);
 
     // A later run spelling the name another way updates the same contact.
-    const again = await rpc<{ contacts: { id: string; name: string; name_key: string }[] }>(sql, "apply_enrichment", {
+    const again = await rpc<{ contacts: { id: string; name: string; name_key: string }[] }>(database.sql, "apply_enrichment", {
       run_id: randomUUID(),
       course_id: courseId,
       status: "succeeded",
       contacts: [{ name: "Mrs. Anne Marie Lee", title: "General Manager & COO" }],
     });
     expect(again.contacts).toEqual([expect.objectContaining({ id: result.contacts[0]?.id, name: "Mrs. Anne Marie Lee", name_key: "anne marie lee" })]);
-    const [{ n } = { n: -1 }] = await sql<{ n: number }[]>`select count(*)::int as n from public.contacts where course_id = ${courseId}`;
+    const [{ n } = { n: -1 }] = await database.sql<{ n: number }[]>`select count(*)::int as n from public.contacts where course_id = ${courseId}`;
     expect(n).toBe(2);
   });
 
   it("a validation error names the entry's own index even when it merges into an earlier one", async () => {
     const courseId = await newCourse();
     await expect(
-      rpc(sql, "apply_enrichment", {
+      rpc(database.sql, "apply_enrichment", {
         run_id: randomUUID(),
         course_id: courseId,
         status: "succeeded",

@@ -47,6 +47,14 @@ export default defineConfig(async () => {
                   HUNTER_VERIFY_POLL_MS: "5",
                   PROVIDER_TIMEOUT_MS: "1500",
                   CALLBACK_SINK_URL: services?.callbackSink.url ?? "http://127.0.0.1:9",
+                  // Outreach: real send windows (tests move a sequence on with "send now"), a sender and the CAN-SPAM address.
+                  APP_URL: "https://golf-outreach.test",
+                  UNSUBSCRIBE_SIGNING_SECRET: "test-unsubscribe-signing-secret",
+                  OUTREACH_POSTAL_ADDRESS: "Golf Outreach Inc., 100 Fairway Drive, Pinehurst, NC 28374",
+                  OUTREACH_DEFAULT_SENDER: "Sam Rivers <sam@mg.golf-outreach.test>",
+                  // No spacing and a high cap by default; the mailbox test sets its own in settings 'outreach'.
+                  OUTREACH_SPACING_SECONDS: "0",
+                  OUTREACH_DAILY_CAP: "100000",
                 },
               },
             }),

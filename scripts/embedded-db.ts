@@ -36,7 +36,7 @@ export interface EmbeddedPostgres {
 }
 
 /** Concurrent client connections the socket server accepts (it must be > 1 for pools). */
-const MAX_CONNECTIONS = 64;
+const MAX_CONNECTIONS = 256;
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const host = opts.host ?? "127.0.0.1";

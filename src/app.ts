@@ -10,6 +10,9 @@ import { enrichCourse } from "./routes/enrich-course.ts";
 import { health } from "./routes/health.ts";
 import { jobs } from "./routes/jobs.ts";
 import { supabaseWebhook } from "./routes/supabase-webhook.ts";
+import { mailgunWebhooks } from "./routes/mailgun-webhooks.ts";
+import { unsubscribe } from "./routes/unsubscribe.ts";
+import { contacts } from "./routes/contacts.ts";
 import { createCoordinators } from "./services/coordinators.ts";
 import { cachedClickUpContext } from "./clickup/clickup-sync.ts";
 import { createStore } from "./store/index.ts";
@@ -69,6 +72,9 @@ export function createApp() {
   app.route("/", supabaseWebhook);
   app.route("/", enrichCourse);
   app.route("/", jobs);
+  app.route("/", mailgunWebhooks);
+  app.route("/", unsubscribe);
+  app.route("/", contacts);
 
   app.notFound((c) => c.json(new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
 

@@ -2,7 +2,9 @@ import { z } from "zod";
 import type { CourseCoordinator } from "./durable/course-coordinator.ts";
 import type { ClickUpRateGate } from "./durable/clickup-rate-gate.ts";
 import type { JobDirectory } from "./durable/job-directory.ts";
+import type { OutreachMailbox } from "./durable/outreach-mailbox.ts";
 import type { EnrichCourseParams, ResolveIntakeParams } from "./pipeline/jobs.types.ts";
+import type { OutreachEventParams, OutreachSequenceParams } from "./outreach/outreach.types.ts";
 
 /** What workerd hands the Worker: bindings from wrangler.toml plus vars and secrets (all strings). */
 export interface WorkerBindings {
@@ -11,6 +13,9 @@ export interface WorkerBindings {
   CLICKUP_RATE_GATE: DurableObjectNamespace<ClickUpRateGate>;
   ENRICH_COURSE: Workflow<EnrichCourseParams>;
   RESOLVE_INTAKE_TASK: Workflow<ResolveIntakeParams>;
+  OUTREACH_MAILBOX: DurableObjectNamespace<OutreachMailbox>;
+  OUTREACH_SEQUENCE: Workflow<OutreachSequenceParams>;
+  OUTREACH_EVENT_EFFECTS: Workflow<OutreachEventParams>;
   [variable: string]: unknown;
 }
 
@@ -72,6 +77,25 @@ export const EnvSchema = z.object({
   CLICKUP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(100),
   /** The window that limit applies to (60 s; the benchmark scales it with its time scale). */
   CLICKUP_RATE_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+
+  /** The app's public base URL (unsubscribe links in emails point at it). */
+  APP_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
+  /** Signs the unsubscribe links (an HMAC key; any long random string). */
+  UNSUBSCRIBE_SIGNING_SECRET: optionalText,
+  // Outreach defaults; the `settings` row 'outreach' overrides each of them (see src/outreach/settings.ts).
+  /** The company's postal address, printed in every email (CAN-SPAM): no email goes out without it. */
+  OUTREACH_POSTAL_ADDRESS: optionalText,
+  OUTREACH_COMPANY_NAME: optionalText,
+  /** "Name <address>": the sender when the lead's assignee has no row in outreach_senders. */
+  OUTREACH_DEFAULT_SENDER: optionalText,
+  /** Where replies go (a Mailgun inbound route forwards them to /webhooks/mailgun/inbound); default reply@<MAILGUN_DOMAIN>. */
+  OUTREACH_REPLY_TO: optionalText,
+  /** "08:00-11:00" in the course's local time. */
+  OUTREACH_SEND_WINDOW: optionalText,
+  OUTREACH_DAILY_CAP: z.coerce.number().int().positive().optional(),
+  OUTREACH_SPACING_SECONDS: z.coerce.number().int().min(0).optional(),
+  /** Demos and acceptance runs: the window is always open and a business day lasts a minute. Refused in production. */
+  OUTREACH_DEMO_MODE: z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true"),
 
   /** How often the coordinator checks that the workflow of a run in flight is still alive. */
   RUN_WATCHDOG_SECONDS: z.coerce.number().int().positive().default(300),

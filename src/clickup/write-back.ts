@@ -2,11 +2,11 @@
 // Every write goes through a ClickUpCall (gated, durable, safe to repeat): a retried create looks
 // for the task its earlier attempt made, a retried comment for the comment.
 import type { CourseWriteback } from "../store/records.ts";
-import type { ClickUpCall } from "./call.ts";
+import type { ClickUpCall, ClickUpPriority } from "./call.ts";
 import { taskUrl } from "./call.ts";
 import type { ClickUpClient } from "./client.ts";
 import { type LeadSynced, type LeadSyncResult, leadPlanRequests, planLeadTask, type LeadTaskInput, writeLeadTask } from "./clickup-sync.ts";
-import type { ClickUpSettings } from "./config.ts";
+import type { ClickUpSettings, LeadStatusKey } from "./config.ts";
 import { intakeSummary, type LeadContact, type LeadCourse, type LeadIntel } from "./lead-content.ts";
 
 export interface LeadToWrite {
@@ -118,5 +118,20 @@ export async function linkIntakeToCourse(call: ClickUpCall, settings: ClickUpSet
     status: course.status === "enriched" ? "enriched" : "needs_attention",
     summary,
     comment: `${course.course_name} (${course.state}) was already enriched${when}: this task is linked to the same ${n} lead task${n === 1 ? "" : "s"}. Nothing new was created.`,
+  });
+}
+
+/** A comment on the lead task, and optionally a status change, in one reservation at the gate. */
+export async function noteOnLead(
+  call: ClickUpCall,
+  settings: ClickUpSettings,
+  input: { name: string; task_id: string; comment: string; status?: LeadStatusKey; priority?: ClickUpPriority; notify?: boolean },
+): Promise<void> {
+  const requests = input.status ? 2 : 1;
+  await call(input.name, { priority: input.priority ?? "background", requests }, async (client, ctx) => {
+    if (input.status) await client.updateTask(input.task_id, { status: settings.statuses.leads[input.status] });
+    if (ctx.retry && (await hasComment(client, input.task_id, input.comment, settings.app_user_id))) return true;
+    await client.createTaskComment(input.task_id, { comment_text: input.comment, notify_all: input.notify ?? false });
+    return true;
   });
 }

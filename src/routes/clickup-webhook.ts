@@ -5,6 +5,11 @@ import { clickupSignature } from "../middleware/clickup-signature.ts";
 import { parseJsonBytes } from "../middleware/validation.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { createStore } from "../store/index.ts";
+import { segmentOfLeadList } from "../clickup/config.ts";
+import { createOutreach } from "../services/outreach.ts";
+
+const statusOf = (side: unknown): string | null =>
+  side && typeof side === "object" && typeof (side as { status?: unknown }).status === "string" ? (side as { status: string }).status : null;
 
 /** The documented delivery envelope; unknown fields are kept, not refused. */
 const ClickUpDelivery = z.looseObject({
@@ -17,6 +22,9 @@ const ClickUpDelivery = z.looseObject({
         id: z.union([z.string(), z.number()]).transform(String),
         parent_id: z.union([z.string(), z.number()]).transform(String).nullish(),
         user: z.looseObject({ id: z.union([z.string(), z.number()]).transform(Number) }).nullish(),
+        // A status change carries {status, ...} on both sides; a created task's `before` is null.
+        before: z.unknown().optional(),
+        after: z.unknown().optional(),
       }),
     )
     .default([]),
@@ -24,7 +32,9 @@ const ClickUpDelivery = z.looseObject({
 
 /**
  * `POST /webhooks/clickup`: signature first, then the envelope. A task created in the Intake list
- * starts (or joins) its course's run; every other event is acknowledged and ignored.
+ * starts (or joins) its course's run; a person moving a lead task to "contacted" starts its email
+ * sequence, and moving it anywhere else (or deleting it) stops a sequence that is running; every
+ * other event is acknowledged and ignored.
  */
 export const clickupWebhook = new Hono<AppEnvironment>().post("/webhooks/clickup", clickupSignature(), async (c) => {
   const delivery = parseJsonBytes(c.var.rawBody, ClickUpDelivery);
@@ -40,10 +50,28 @@ export const clickupWebhook = new Hono<AppEnvironment>().post("/webhooks/clickup
   const appUserId = clickup?.settings?.app_user_id;
   if (appUserId !== undefined && first?.user?.id === appUserId) return ignore("the app's own write");
   if (delivery.event === "taskDeleted" && delivery.task_id) {
-    // A lead task a rep deleted: forget it, so the next run of its course creates it again.
-    const { forgotten } = await createStore(config).call("forget_clickup_task", { task_id: delivery.task_id }, z.object({ forgotten: z.number() }));
+    // A lead task a rep deleted: its sequence stops, and it is forgotten, so the next run of its course creates it again.
+    const store = createStore(config);
+    const outreach = await createOutreach(c.env, () => store, log).record({ kind: "task_deleted", task_id: delivery.task_id, provider_event_id: `clickup:${delivery.webhook_id}:taskDeleted:${delivery.task_id}` });
+    const { forgotten } = await store.call("forget_clickup_task", { task_id: delivery.task_id }, z.object({ forgotten: z.number() }));
     if (forgotten) log.info("clickup_lead_task_deleted", { task_id: delivery.task_id });
-    return c.json({ received: true, action: forgotten ? "forgotten" : "ignored" });
+    return c.json({ received: true, action: forgotten ? "forgotten" : "ignored", sequences_stopped: outreach.stopped.length });
+  }
+  const settings = clickup?.settings;
+  if (delivery.event === "taskStatusUpdated" && delivery.task_id && first && settings && segmentOfLeadList(settings, first.parent_id ?? "")) {
+    const before = statusOf(first.before);
+    const after = statusOf(first.after);
+    // Creating a task emits a status "change" from nothing: not a rep's decision.
+    if (before === null || after === null) return ignore("a new task's first status");
+    const dedupeKey = `clickup:${delivery.webhook_id}:${delivery.event}:${first.id}`;
+    if (after.toLowerCase() === settings.statuses.leads.contacted.toLowerCase()) {
+      const instanceId = `outreach-${(await sha256Hex(dedupeKey)).slice(0, 40)}`;
+      const outcome = await createOutreach(c.env, () => createStore(config), log).start(instanceId, { task_id: delivery.task_id, source_event_id: dedupeKey, started_by: first.user?.id ?? null });
+      log.info("outreach_requested", { task_id: delivery.task_id, instance_id: instanceId, outcome });
+      return c.json({ received: true, action: outcome, sequence_instance_id: instanceId });
+    }
+    const recorded = await createOutreach(c.env, () => createStore(config), log).record({ kind: "status_change", task_id: delivery.task_id, new_status: after, provider_event_id: dedupeKey });
+    return c.json({ received: true, action: recorded.stopped.length ? "sequence_stopped" : "ignored", reason: recorded.stopped.length ? undefined : "no sequence running for this task" });
   }
   if (delivery.event !== "taskCreated") return ignore(`event ${delivery.event} needs no action`);
   if (!delivery.task_id) return ignore("taskCreated without task_id");

@@ -12,7 +12,16 @@ export type DbFunction =
   | "record_clickup_tasks"
   | "forget_clickup_task"
   | "note_run_problem"
-  | "get_course_writeback";
+  | "get_course_writeback"
+  | "get_outreach_settings"
+  | "start_outreach_sequence"
+  | "claim_outreach_message"
+  | "record_outreach_sent"
+  | "record_outreach_event"
+  | "get_outreach_sequence"
+  | "get_contact_sequence"
+  | "claim_webhook_token"
+  | "plan_outreach_email";
 
 /** Raised when the database itself refuses or fails; `retryable` says whether trying again can help. */
 export class StoreError extends Error {

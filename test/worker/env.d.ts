@@ -8,7 +8,7 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import("../../src/worker.ts");
-      durableNamespaces: "CourseCoordinator" | "JobDirectory" | "ClickUpRateGate";
+      durableNamespaces: "CourseCoordinator" | "JobDirectory" | "ClickUpRateGate" | "OutreachMailbox";
     }
   }
 }

@@ -565,13 +565,15 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 create or replace function public.get_outreach_sequence(payload jsonb)
 returns jsonb
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = public, pg_temp
 as $$
-  select app_private.sequence_json(s) from public.outreach_sequences s
-   where s.id = app_private.uuid_field(payload, 'sequence_id', 'sequence_id', true)
+begin
+  return (select app_private.sequence_json(s) from public.outreach_sequences s
+           where s.id = app_private.uuid_field(payload, 'sequence_id', 'sequence_id', true));
+end
 $$;
 
 create or replace function public.get_contact_sequence(payload jsonb)
@@ -650,12 +652,14 @@ $$;
 -- get_outreach_settings: {} → {settings: the 'outreach' settings value or null}.
 create or replace function public.get_outreach_settings(payload jsonb)
 returns jsonb
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = public, pg_temp
 as $$
-  select jsonb_build_object('settings', (select s.value from public.settings s where s.key = 'outreach'))
+begin
+  return jsonb_build_object('settings', (select s.value from public.settings s where s.key = 'outreach'));
+end
 $$;
 
 select app_private.service_role_only('public.get_outreach_settings(jsonb)'::regprocedure);

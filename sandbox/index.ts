@@ -34,6 +34,21 @@ export const SANDBOX_KEYS = {
   MAILGUN_WEBHOOK_SIGNING_KEY: DEFAULT_MAILGUN_SIGNING_KEY,
 } as const;
 
+/**
+ * What outreach needs in a sandbox demo (`npm start -- --sandbox`): a sender, the CAN-SPAM postal
+ * address, unsubscribe links on the app's URL, and demo mode (the send window always open, a
+ * business day a minute), so a lead moved to contacted gets email 1 at once.
+ */
+export function sandboxOutreachEnv(appUrl: string): Record<string, string> {
+  return {
+    APP_URL: appUrl,
+    UNSUBSCRIBE_SIGNING_SECRET: "sandbox-unsubscribe-signing-secret",
+    OUTREACH_POSTAL_ADDRESS: "Golf Outreach Demo, 1 Sandbox Way, Pinehurst, NC 28374",
+    OUTREACH_DEFAULT_SENDER: `Sam Rivers <sam@${SANDBOX_KEYS.MAILGUN_DOMAIN}>`,
+    OUTREACH_DEMO_MODE: "1",
+  };
+}
+
 export interface SandboxOptions {
   /** Fixed ports per provider (default: free ports). */
   ports?: Partial<Record<ProviderName, number>>;

@@ -2,7 +2,8 @@
  * `npm start`: the whole app on this machine, with no setup.
  *   1. the database: DATABASE_URL if set, else embedded PGlite (data kept in .data/pglite), migrated;
  *   2. with `--sandbox` (or GOLF_SANDBOX=1): the provider emulators, every *_BASE_URL pointed at them;
- *   3. `wrangler dev` (Worker, Durable Objects, Workflows) on http://127.0.0.1:$PORT (default 8787).
+ *   3. `wrangler dev` (Worker, Durable Objects, Workflows) on http://127.0.0.1:$PORT (default 8787);
+ *      in the sandbox, ClickUp and Mailgun are then set up as an admin would (clickup:setup, mailgun:setup).
  * Real provider keys come from `.dev.vars` as usual; a missing key disables that provider.
  * `--data-dir DIR` keeps the embedded database and the Worker's local state (Durable Objects,
  * Workflows) in DIR instead of .data/ and .wrangler/state; `--env-file FILE` adds variables over
@@ -77,11 +78,12 @@ async function main(): Promise<void> {
   if (flags.sandbox) {
     const sandboxModule = join(root, "sandbox", "index.ts");
     if (!existsSync(sandboxModule)) throw new Error("--sandbox asked for, but sandbox/index.ts is missing");
-    const { startSandbox } = (await import(sandboxModule)) as typeof import("../sandbox/index.ts");
+    const { startSandbox, sandboxOutreachEnv } = (await import(sandboxModule)) as typeof import("../sandbox/index.ts");
     const timeScale = flags["time-scale"] ? Number(flags["time-scale"]) : undefined;
     const sandbox = await startSandbox(timeScale ? { latency: "realistic", timeScale } : { latency: "none" });
     stops.push(() => sandbox.close());
     Object.assign(vars, sandbox.env);
+    Object.assign(vars, sandboxOutreachEnv(`http://127.0.0.1:${flags.port}`));
     sandboxEnv = sandbox.env;
     // Demo secrets for the sandbox only, unless .dev.vars sets real ones.
     Object.assign(vars, SANDBOX_SECRETS);
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
     process.stdout.write(text);
     if (/Ready on/i.test(text)) {
       say("listening", { url: `http://127.0.0.1:${flags.port}`, health: `http://127.0.0.1:${flags.port}/health` });
-      if (sandboxEnv) void setUpSandboxClickUp(sandboxEnv, databaseUrl ?? "");
+      if (sandboxEnv) void setUpSandboxClickUp(sandboxEnv, databaseUrl ?? "").then(() => setUpSandboxMailgun(sandboxEnv!));
     }
   });
   wrangler.on("exit", (code) => void shutdown(code ?? 1));
@@ -130,6 +132,17 @@ async function setUpSandboxClickUp(env: Record<string, string>, databaseUrl: str
   say("sandbox_clickup_setup", {
     exit_code: exitCode,
     note: `as a rep: POST ${env.CLICKUP_BASE_URL}/__emulator/clickup/as-user {"action":"createTask","list_id":"${CLICKUP_SEED.intake.listId}","name":"Richmond Country Club, VA"} and watch the lead tasks appear`,
+  });
+}
+
+/** And Mailgun as an admin would (npm run mailgun:setup): replies and events come back to the app. */
+async function setUpSandboxMailgun(env: Record<string, string>): Promise<void> {
+  const { runMailgunSetup } = await import("./mailgun-setup.ts");
+  const lines: string[] = [];
+  const { exitCode } = await runMailgunSetup({ env: { ...env, APP_URL: `http://127.0.0.1:${flags.port}` }, print: (line) => lines.push(line) });
+  say("sandbox_mailgun_setup", {
+    exit_code: exitCode,
+    note: `as a rep: POST ${env.CLICKUP_BASE_URL}/__emulator/clickup/as-user {"action":"setStatus","task_id":"<a lead task>","status":"contacted"}; the email is at ${env.MAILGUN_BASE_URL}/__emulator/mailgun/messages; reply with POST ${env.MAILGUN_BASE_URL}/__emulator/mailgun/replies {"text":"Interested!"}`,
   });
 }
 

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asRole, createTestDatabase, sqlClient, type Role, type TestDatabase } from "../../support/database.ts";
 
 /** Tables the authenticated role may not read either. */
-const SERVICE_ROLE_ONLY_TABLES = ["settings"];
+// settings holds secrets; mailgun_webhook_tokens is replay protection nobody else needs.
+const SERVICE_ROLE_ONLY_TABLES = ["settings", "mailgun_webhook_tokens"];
 
 let db: TestDatabase;
 let sql: postgres.Sql;
@@ -68,7 +69,8 @@ describe("tables in public", () => {
     expect(tables).toEqual(
       expect.arrayContaining([
         "agent_calls", "business_intelligence", "clickup_entities", "contact_enrichment", "contacts",
-        "courses", "enrichment_runs", "outreach_messages", "outreach_sequences", "outreach_templates",
+        "courses", "enrichment_runs", "mailgun_webhook_tokens", "outreach_events", "outreach_messages", "outreach_senders",
+        "outreach_sequences", "outreach_templates",
         "routing_rules", "settings", "sync_audit_log", "unsubscribes",
       ]),
     );

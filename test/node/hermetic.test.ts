@@ -153,6 +153,8 @@ async function expectGivenConfiguration(worker: RunningWorker): Promise<void> {
     "POST /webhooks/supabase": "disabled: SUPABASE_WEBHOOK_SECRET is not set",
     "POST /api/enrich-course": "enabled",
     "GET /api/jobs/:job_id": "enabled",
+    "POST /webhooks/mailgun/*": "disabled: MAILGUN_WEBHOOK_SIGNING_KEY is not set",
+    "GET|POST /unsubscribe/:token": "disabled: UNSUBSCRIBE_SIGNING_SECRET is not set",
   });
 
   // The given key passes authentication (the empty body then fails validation); the hostile one does not.

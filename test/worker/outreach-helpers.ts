@@ -38,7 +38,7 @@ async function clickupApi(method: string, path: string, body?: unknown): Promise
  * A course with intel and one contact whose lead task exists in the emulated workspace, as an
  * enrichment leaves it (the rows written directly: these tests are about what happens next).
  */
-export async function makeLead(opts: { label: string; email?: string | null; state?: string; segment?: "high-end" | "budget" | "both"; emailStatus?: string }): Promise<Lead> {
+export async function makeLead(opts: { label: string; email?: string | null; state?: string; segment?: "high-end" | "budget" | "both"; emailStatus?: string; assignee?: number }): Promise<Lead> {
   const settings = await clickupSettings();
   const segment = opts.segment ?? "high-end";
   const suffix = crypto.randomUUID().slice(0, 8);
@@ -46,7 +46,7 @@ export async function makeLead(opts: { label: string; email?: string | null; sta
   const name = `Jordan ${suffix.replace(/\d/g, "x")} Pike`;
   const email = opts.email === undefined ? `jordan.${suffix}@${suffix}-club.test` : opts.email;
   const listId = settings.lead_lists[segment];
-  const task = await clickupApi("POST", `/list/${listId}/task`, { name: `${name} - General Manager | ${course}`, status: settings.statuses.leads.new_lead });
+  const task = await clickupApi("POST", `/list/${listId}/task`, { name: `${name} - General Manager | ${course}`, status: settings.statuses.leads.new_lead, ...(opts.assignee ? { assignees: [opts.assignee] } : {}) });
   const taskId = String(task.id);
   const ids = await withDb(async (sql) => {
     const [c] = await sql`insert into courses (course_name, state, city, status, source) values (${course}, ${opts.state ?? "NC"}, 'Pinehurst', 'enriched', 'api') returning id`;

@@ -108,6 +108,23 @@ describe("a lead moved to contacted", () => {
     await waitForComment(lead, /^Email 3 of 3 sent.*last email/);
   });
 
+  it("is sent from the assignee's own mailbox when outreach_senders maps their ClickUp user, and /health says outreach is ready", { timeout: LONG }, async () => {
+    const { REP_USER_ID } = await import("./outreach-helpers.ts");
+    await withDb((sql) => sql`insert into outreach_senders (clickup_user_id, email, display_name, signature)
+                              values (${REP_USER_ID}, 'riley@mg.golf-outreach.test', 'Riley Rep', 'Riley Rep, Golf Outreach') on conflict (clickup_user_id) do nothing`);
+    try {
+      const lead = await makeLead({ label: "Assigned", assignee: REP_USER_ID });
+      const mail = await firstEmail(lead);
+      expect(mail.from).toBe("Riley Rep <riley@mg.golf-outreach.test>");
+      expect(mail.text).toContain("Riley Rep, Golf Outreach");
+    } finally {
+      await withDb((sql) => sql`delete from outreach_senders where clickup_user_id = ${REP_USER_ID}`);
+    }
+    const { call } = await import("./helpers.ts");
+    const health = (await (await call("/health")).json()) as { outreach: { status: string } };
+    expect(health.outreach).toEqual({ status: "ok" });
+  });
+
   it("a repeated contacted for the same task is a no-op; a contact with no email or an unsubscribed address is refused with a comment", { timeout: LONG }, async () => {
     const lead = await makeLead({ label: "Repeat" });
     await firstEmail(lead);

@@ -5,6 +5,7 @@ import type { JobDirectory } from "./durable/job-directory.ts";
 import type { OutreachMailbox } from "./durable/outreach-mailbox.ts";
 import type { EnrichCourseParams, ResolveIntakeParams } from "./pipeline/jobs.types.ts";
 import type { OutreachEventParams, OutreachSequenceParams } from "./outreach/outreach.types.ts";
+import type { ApplyCorrectionsParams, ReconcileParams } from "./clickup/corrections.types.ts";
 
 /** What workerd hands the Worker: bindings from wrangler.toml plus vars and secrets (all strings). */
 export interface WorkerBindings {
@@ -16,6 +17,8 @@ export interface WorkerBindings {
   OUTREACH_MAILBOX: DurableObjectNamespace<OutreachMailbox>;
   OUTREACH_SEQUENCE: Workflow<OutreachSequenceParams>;
   OUTREACH_EVENT_EFFECTS: Workflow<OutreachEventParams>;
+  APPLY_CORRECTIONS: Workflow<ApplyCorrectionsParams>;
+  RECONCILE: Workflow<ReconcileParams>;
   [variable: string]: unknown;
 }
 

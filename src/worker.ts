@@ -1,5 +1,6 @@
 import { createApp } from "./app.ts";
 import type { WorkerBindings } from "./env.ts";
+import { onSchedule } from "./services/scheduled.ts";
 
 export { CourseCoordinator } from "./durable/course-coordinator.ts";
 export { JobDirectory } from "./durable/job-directory.ts";
@@ -9,9 +10,12 @@ export { ResolveIntakeTask } from "./durable/resolve-intake-task.ts";
 export { OutreachMailbox } from "./durable/outreach-mailbox.ts";
 export { OutreachSequence } from "./durable/outreach-sequence.ts";
 export { OutreachEventEffects } from "./durable/outreach-event-effects.ts";
+export { ApplyCorrections } from "./durable/apply-corrections.ts";
+export { Reconcile } from "./durable/reconcile.ts";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
+  scheduled: (controller, env, ctx) => ctx.waitUntil(onSchedule(controller, env)),
 } satisfies ExportedHandler<WorkerBindings>;

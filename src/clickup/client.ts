@@ -405,6 +405,10 @@ export function createClickUpClient(options: ClickUpClientOptions) {
     async createTaskComment(taskId: string, body: CreateCommentBody): Promise<ClickUpComment> {
       return call("POST", "/v2/task/{task_id}/comment", { task_id: taskId }, CommentSchema, { body });
     },
+    /** Adds a task to a second list (needs the workspace's "Tasks in Multiple Lists" ClickApp). */
+    async addTaskToList(listId: string, taskId: string): Promise<void> {
+      await call("POST", "/v2/list/{list_id}/task/{task_id}", { list_id: listId, task_id: taskId }, z.looseObject({}));
+    },
     /** The token's webhooks in a workspace (with their secrets). */
     async getWebhooks(teamId: string): Promise<ClickUpWebhook[]> {
       return (await call("GET", "/v2/team/{team_id}/webhook", { team_id: teamId }, WebhooksSchema)).webhooks;
@@ -416,6 +420,17 @@ export function createClickUpClient(options: ClickUpClientOptions) {
     /** Changes a webhook's endpoint, events ("*" or "a,b") or status ("active" reactivates a suspended one). */
     async updateWebhook(webhookId: string, body: UpdateWebhookBody): Promise<ClickUpUpdatedWebhook> {
       return call("PUT", "/v2/webhook/{webhook_id}", { webhook_id: webhookId }, UpdatedWebhookSchema, { body });
+    },
+    /**
+     * Get Tasks of a list updated after `date_updated_gt` (ms epoch), one page (100 tasks). With
+     * `order_by: "updated"` and `reverse: true` the oldest change comes first.
+     */
+    async getTasksUpdatedSince(
+      listId: string,
+      query: { date_updated_gt: number; page?: number; order_by?: "updated"; reverse?: boolean; include_closed?: boolean; subtasks?: boolean },
+    ): Promise<{ tasks: ClickUpTask[]; last_page: boolean }> {
+      const answer = await call("GET", "/v2/list/{list_id}/task", { list_id: listId }, TasksSchema, { query });
+      return { tasks: answer.tasks, last_page: answer.last_page ?? true };
     },
   };
 }

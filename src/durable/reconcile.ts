@@ -1,10 +1,60 @@
-import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
-import type { WorkerBindings } from "../env.ts";
-import type { ReconcileParams } from "../clickup/corrections.types.ts";
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
+import { loadClickUpContext } from "../clickup/clickup-sync.ts";
+import type { ApplyCorrectionsParams, ReconcileParams } from "../clickup/corrections.types.ts";
+import { reconcile, type ReconcileSummary } from "../clickup/reconcile.ts";
+import { configFor, type WorkerBindings } from "../env.ts";
+import { createLogger } from "../lib/log.ts";
+import { createCoordinators } from "../services/coordinators.ts";
+import { createStore } from "../store/index.ts";
+import { clickUpSteps } from "./clickup-steps.ts";
 
-/** The hourly repair job (placeholder until the reconcile work lands). */
+const DB_STEP: WorkflowStepConfig = { retries: { limit: 4, delay: "2 seconds", backoff: "exponential" }, timeout: "2 minutes" };
+
+/**
+ * The hourly repair (one instance per cron tick, src/services/scheduled.ts): webhook health, then
+ * ClickUp changes no webhook brought, then courses no Supabase webhook started. Every ClickUp
+ * request is a gated `background` step (a run's requests go first); every database read and
+ * hand-off is a retried step, so a crash resumes without starting anything twice.
+ */
 export class Reconcile extends WorkflowEntrypoint<WorkerBindings, ReconcileParams> {
-  override async run(_event: Readonly<WorkflowEvent<ReconcileParams>>, _step: WorkflowStep): Promise<{ done: boolean }> {
-    return { done: true };
+  override async run(event: Readonly<WorkflowEvent<ReconcileParams>>, step: WorkflowStep): Promise<ReconcileSummary> {
+    const config = configFor(this.env);
+    const log = createLogger(config.env.LOG_LEVEL, { component: "reconcile", instance_id: event.instanceId, trigger: event.payload.trigger });
+    const store = () => createStore(config);
+    const call = clickUpSteps({ step, config, env: this.env });
+    const context = call ? await step.do("clickup_context", DB_STEP, () => loadClickUpContext(store())) : null;
+    const coordinators = createCoordinators(this.env);
+    const env = this.env;
+
+    const summary = await reconcile({
+      call,
+      step: <T>(name: string, fn: () => Promise<T>) => step.do(name, DB_STEP, async () => (await fn()) as Rpc.Serializable<T>) as Promise<T>,
+      store,
+      log,
+      settings: context?.settings ?? null,
+      settings_problem: context?.settings_problem ?? null,
+      intake_list_override: config.env.CLICKUP_INTAKE_LIST_ID,
+      env_webhook_secret: !!config.env.CLICKUP_WEBHOOK_SECRET,
+      scheduled_at: event.payload.scheduled_at,
+      doors: {
+        resolveIntake: (instanceId, params) => coordinators.resolveIntake(instanceId, params),
+        triggerCourse: (courseId, input) => coordinators.trigger(courseId, input),
+        async startCorrections(instanceId: string, params: ApplyCorrectionsParams) {
+          try {
+            await env.APPLY_CORRECTIONS.create({ id: instanceId, params });
+            return "accepted";
+          } catch (error) {
+            // Creating an id that exists fails: this change was handed on before.
+            const existing = await env.APPLY_CORRECTIONS.get(instanceId).catch(() => null);
+            if (existing) return "duplicate";
+            throw error;
+          }
+        },
+      },
+    });
+
+    if (summary.errors.length) log.error("reconcile_incomplete", { alert: "admin", ...summary });
+    else log.info("reconcile_finished", { ...summary });
+    return summary;
   }
 }

@@ -1,10 +1,14 @@
-/** US/Canada numbers to E.164 ("(804) 592-5861" → "+18045925861"); other shapes with a leading + kept as digits; junk → null. */
-export function normalizePhone(value: string | null | undefined): string | null {
+// Phone numbers through libphonenumber-js (Google's libphonenumber metadata): the enrichment and a
+// rep's corrections normalize the same way.
+import { parsePhoneNumberFromString } from "libphonenumber-js/min";
+
+/**
+ * A phone number in E.164 ("(804) 592-5861" → "+18045925861"; "+44 20 7946 0958" kept), or null for
+ * junk. US is assumed when there is no country code. "Possible" (the right length for its country),
+ * not "valid": the fixture world's 555 numbers and new ranges must not be thrown away. Extensions are dropped.
+ */
+export function normalizePhone(value: string | null | undefined, defaultCountry: "US" | "CA" = "US"): string | null {
   if (!value) return null;
-  const trimmed = value.trim().replace(/\s*(x|ext\.?)\s*\d+$/i, "");
-  const digits = trimmed.replace(/\D/g, "");
-  if (trimmed.startsWith("+")) return digits.length >= 8 && digits.length <= 15 ? `+${digits}` : null;
-  if (digits.length === 10) return `+1${digits}`;
-  if (digits.length === 11 && digits.startsWith("1")) return `+${digits}`;
-  return null;
+  const parsed = parsePhoneNumberFromString(value.trim(), defaultCountry);
+  return parsed?.isPossible() ? parsed.number : null;
 }

@@ -19,6 +19,7 @@ import type { Logger } from "../lib/log.ts";
 import { personKey, personStepKey } from "../lib/person-key.ts";
 import { normalizePhone } from "../lib/phone.ts";
 import type { Store } from "../store/index.ts";
+import { LEAD_SEGMENTS } from "../clickup/config.ts";
 import { ApplyEnrichmentResult, CourseRecord, RunProblemResult, StartRunResult } from "../store/records.ts";
 import { z } from "zod";
 import type { RunLedger } from "./runner.ts";
@@ -134,6 +135,22 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
   return { status: lookupsStatus, course_id: course.id, contacts: applied.contacts.length, cost_usd: rt.ledger.spentUsd };
 }
 
+const SUGGESTED_LABEL: Record<string, string> = { email: "Email", phone: "Phone", linkedin: "LinkedIn URL", title: "title", segment: "Segment", confidence: "Confidence", website: "Website" };
+
+/** One comment per lead task whose rep-owned fields the run would have changed: what it found, kept as a suggestion. */
+export function suggestionNotes(suggestions: ApplyEnrichmentResult["suggestions"], taskOf: Map<string, string>): { task_id: string; text: string }[] {
+  const byTask = new Map<string, string[]>();
+  for (const s of suggestions) {
+    const targets = s.entity === "contact" ? [taskOf.get(s.contact_id ?? "")] : [...taskOf.values()];
+    for (const task of targets) {
+      if (!task) continue;
+      const line = `- ${SUGGESTED_LABEL[s.field] ?? s.field}: the enrichment found "${s.suggested ?? ""}"; your "${s.kept ?? "(empty)"}" is kept.`;
+      byTask.set(task, [...(byTask.get(task) ?? []), line]);
+    }
+  }
+  return [...byTask].map(([task_id, lines]) => ({ task_id, text: `The latest enrichment did not change what a rep corrected here:\n${lines.join("\n")}\nChange the field yourself if the new value is right.` }));
+}
+
 /** Staff listed twice (two pages, two spellings of one name) become one person; the first listing wins, a missing title is filled. */
 export function uniquePeople(staff: StaffMember[]): StaffMember[] {
   const byKey = new Map<string, StaffMember>();
@@ -167,15 +184,28 @@ async function writeToClickUp(
   if (!call) return null;
   const settings = rt.clickupContext?.settings;
   if (!settings) return `${CLICKUP_NOT_SET_UP}: ${rt.clickupContext?.settings_problem ?? "run npm run clickup:setup"}`;
+  // A field a rep corrected keeps the rep's value in the database: ClickUp is written with it too.
+  const kept = (entity: "contact" | "course", field: string, contactId: string | null = null) =>
+    applied.suggestions.find((s) => s.entity === entity && s.field === field && (entity === "course" || s.contact_id === contactId));
+  const keptText = (entity: "contact" | "course", field: string, fallback: string | null, contactId: string | null = null): string | null => {
+    const k = kept(entity, field, contactId);
+    return k ? (k.kept === null ? null : String(k.kept)) : fallback;
+  };
   const leadCourse: LeadCourse = {
     course_name: course.course_name,
     state: course.state,
-    website: payload.course.website,
+    website: keptText("course", "website", payload.course.website),
     water_hazard_count: payload.course.water_hazard_count,
     water_hazard_confidence: payload.course.water_hazard_confidence,
   };
+  const keptSegment = kept("course", "segment")?.kept;
+  const keptConfidence = kept("course", "confidence")?.kept;
   const leadIntel: LeadIntel | null = intel
-    ? { segment: intel.segment, segment_confidence: intel.segment_confidence, segment_reasoning: intel.segment_reasoning, opportunities: intel.opportunities, conversation_starters: intel.conversation_starters, summary: intel.summary }
+    ? {
+        segment: (LEAD_SEGMENTS as readonly unknown[]).includes(keptSegment) ? (keptSegment as LeadIntel["segment"]) : intel.segment,
+        segment_confidence: typeof keptConfidence === "number" ? keptConfidence : intel.segment_confidence,
+        segment_reasoning: intel.segment_reasoning, opportunities: intel.opportunities, conversation_starters: intel.conversation_starters, summary: intel.summary,
+      }
     : null;
   const assignee = assigneeFor(rt.clickupContext?.routing_rules ?? [], leadIntel?.segment ?? null, course.state);
   // Results are paired with what was sent by the person's key, never by position.
@@ -195,8 +225,9 @@ async function writeToClickUp(
         existing_task_id: row.clickup_task_id ?? null,
         synced: (row.clickup_synced ?? {}) as LeadSynced,
         contact: {
-          name: data.name, title: data.title, email: data.email, email_status: data.email_status, phone: data.phone, phone_source: data.phone_source,
-          linkedin_url: data.linkedin_url, tenure_years: data.tenure_years, previous_clubs: data.previous_clubs, sources: data.sources.background,
+          name: data.name, title: keptText("contact", "title", data.title, row.id) ?? "", email: keptText("contact", "email", data.email, row.id), email_status: data.email_status,
+          phone: keptText("contact", "phone", data.phone, row.id), phone_source: data.phone_source,
+          linkedin_url: keptText("contact", "linkedin", data.linkedin_url, row.id), tenure_years: data.tenure_years, previous_clubs: data.previous_clubs, sources: data.sources.background,
         } satisfies LeadContact,
       })),
     });
@@ -207,6 +238,7 @@ async function writeToClickUp(
         )
       : Promise.resolve(null);
     const taskOf = new Map(results.map((r) => [r.contact_id, r.task_id]));
+    const suggesting = suggestionNotes(applied.suggestions, taskOf);
     const summary = intakeSummaryOf({
       course: leadCourse,
       intel: leadIntel,
@@ -220,6 +252,12 @@ async function writeToClickUp(
         : `Enriched ${course.course_name} with gaps: ${found} contact${found === 1 ? "" : "s"}, some lookups did not complete (${[...new Set(rt.ledger.incomplete.map((c) => c.agent))].join(", ")}).`;
     await Promise.all([
       recording,
+      ...suggesting.map((note) =>
+        call(`clickup_suggestion:${note.task_id}`, { priority: "background", requests: 1 }, async (client) => {
+          await client.createTaskComment(note.task_id, { comment_text: note.text, notify_all: false });
+          return true;
+        }),
+      ),
       ...intakeTasks.map((taskId, i) =>
         writeIntakeOutcome(call, settings, {
           name: i === 0 ? "clickup_intake_done" : `clickup_intake_done:${taskId}`,

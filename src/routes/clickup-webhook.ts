@@ -7,6 +7,8 @@ import { sha256Hex } from "../lib/crypto.ts";
 import { createStore } from "../store/index.ts";
 import { segmentOfLeadList } from "../clickup/config.ts";
 import { createOutreach } from "../services/outreach.ts";
+import { fieldsNamedBy } from "../clickup/corrections.ts";
+import { startCorrections } from "../services/corrections.ts";
 
 const statusOf = (side: unknown): string | null =>
   side && typeof side === "object" && typeof (side as { status?: unknown }).status === "string" ? (side as { status: string }).status : null;
@@ -48,6 +50,17 @@ export const clickupWebhook = new Hono<AppEnvironment>().post("/webhooks/clickup
   const clickup = await c.var.clickupContext();
   // The app's own writes (status changes, lead tasks, comments) come back as webhooks: never act on them.
   const appUserId = clickup?.settings?.app_user_id;
+  // Every status a lead passes through (the app's too: new lead, replied, unsubscribed) is kept with its time, for the funnel.
+  if (delivery.event === "taskStatusUpdated" && delivery.task_id && first && clickup?.settings && segmentOfLeadList(clickup.settings, first.parent_id ?? "")) {
+    const status = statusOf(first.after);
+    if (status) {
+      await createStore(config).call(
+        "record_lead_status",
+        { task_id: delivery.task_id, status, previous_status: statusOf(first.before), clickup_user_id: first.user?.id ?? null, event_id: `clickup:${delivery.webhook_id}:${first.id}`, occurred_at: new Date(Number((first as { date?: unknown }).date) || Date.now()).toISOString() },
+        z.unknown(),
+      );
+    }
+  }
   if (appUserId !== undefined && first?.user?.id === appUserId) return ignore("the app's own write");
   if (delivery.event === "taskDeleted" && delivery.task_id) {
     // A lead task a rep deleted: its sequence stops, and it is forgotten, so the next run of its course creates it again.
@@ -58,6 +71,23 @@ export const clickupWebhook = new Hono<AppEnvironment>().post("/webhooks/clickup
     return c.json({ received: true, action: forgotten ? "forgotten" : "ignored", sequences_stopped: outreach.stopped.length });
   }
   const settings = clickup?.settings;
+  const leadSegment = settings && first ? segmentOfLeadList(settings, first.parent_id ?? "") : undefined;
+  if (delivery.event === "taskUpdated" && delivery.task_id && first && settings) {
+    if (!leadSegment) return ignore(first.parent_id === (config.env.CLICKUP_INTAKE_LIST_ID ?? settings.intake_list_id) ? "an intake task's edit (the run reads the task when it starts; later renames are ignored)" : "not a lead task");
+    // A rep's edit of a lead: the fields it names (through the stored settings), applied by a workflow that reads the task once.
+    const fields = [...new Set(delivery.history_items.flatMap((item) => fieldsNamedBy(settings, item as { field?: unknown; custom_field?: unknown })))];
+    if (!fields.length) return ignore("no field the database keeps");
+    const started = await startCorrections(c.env, {
+      task_id: delivery.task_id,
+      source: "webhook",
+      event_id: `clickup:${delivery.webhook_id}:${first.id}`,
+      clickup_user_id: first.user?.id ?? null,
+      occurred_at: Number((first as { date?: unknown }).date) || Date.now(),
+      fields,
+    });
+    log.info("clickup_lead_corrected", { task_id: delivery.task_id, fields, ...started });
+    return c.json({ received: true, action: started.outcome, fields, corrections_id: started.instance_id });
+  }
   if (delivery.event === "taskStatusUpdated" && delivery.task_id && first && settings && segmentOfLeadList(settings, first.parent_id ?? "")) {
     const before = statusOf(first.before);
     const after = statusOf(first.after);

@@ -41,6 +41,18 @@ export const ApplyEnrichmentResult = z.object({
       clickup_synced: z.record(z.string(), z.unknown()).nullable().optional(),
     }),
   ),
+  /** Fields a rep owns (corrected in ClickUp) where this run found something else: the rep's value was kept. */
+  suggestions: z
+    .array(
+      z.object({
+        entity: z.enum(["contact", "course"]),
+        contact_id: z.string().nullable(),
+        field: z.string(),
+        kept: z.union([z.string(), z.number()]).nullable(),
+        suggested: z.union([z.string(), z.number()]).nullable(),
+      }),
+    )
+    .default([]),
 });
 export type ApplyEnrichmentResult = z.infer<typeof ApplyEnrichmentResult>;
 

@@ -21,7 +21,11 @@ export type DbFunction =
   | "get_outreach_sequence"
   | "get_contact_sequence"
   | "claim_webhook_token"
-  | "plan_outreach_email";
+  | "plan_outreach_email"
+  | "apply_correction"
+  | "get_lead_for_correction"
+  | "record_email_verification"
+  | "record_lead_status";
 
 /** Raised when the database itself refuses or fails; `retryable` says whether trying again can help. */
 export class StoreError extends Error {

@@ -69,7 +69,7 @@ describe("tables in public", () => {
     expect(tables).toEqual(
       expect.arrayContaining([
         "agent_calls", "business_intelligence", "clickup_entities", "contact_enrichment", "contacts",
-        "courses", "enrichment_runs", "mailgun_webhook_tokens", "outreach_events", "outreach_messages", "outreach_senders",
+        "courses", "enrichment_runs", "field_ownership", "lead_status_changes", "mailgun_webhook_tokens", "outreach_events", "outreach_messages", "outreach_senders",
         "outreach_sequences", "outreach_templates",
         "routing_rules", "settings", "sync_audit_log", "unsubscribes",
       ]),
@@ -140,6 +140,20 @@ describe("tables in public", () => {
     ).toEqual({ code: "ok", rows: 1 });
   });
 
+  it("sync_audit_log: authenticated reads rows only with the admin claim (request.jwt.claims app_role = admin)", async () => {
+    await sql`insert into public.sync_audit_log (direction, entity, field) values ('clickup_to_supabase', 'contacts', 'title')`;
+    const [all] = await sql<{ n: number }[]>`select count(*)::int as n from public.sync_audit_log`;
+    expect(all?.n).toBeGreaterThan(0);
+    const read = (claims: string | null) =>
+      asRole(sql, "authenticated", async (tx) => {
+        if (claims !== null) await tx`select set_config('request.jwt.claims', ${claims}, true)`;
+        return (await tx`select id from public.sync_audit_log`).length;
+      });
+    expect(await read(null)).toBe(0);
+    expect(await read(JSON.stringify({ role: "authenticated", app_role: "rep" }))).toBe(0);
+    expect(await read(JSON.stringify({ role: "authenticated", app_role: "admin" }))).toBe(all?.n);
+  });
+
   it("the internal schemas are closed to anon and authenticated", async () => {
     for (const schema of ["app_private", "app_migrations"]) {
       for (const role of ["anon", "authenticated"]) {
@@ -155,6 +169,7 @@ describe("functions in public", () => {
     expect(functions.map((f) => f.name)).toEqual(
       expect.arrayContaining([
         "apply_enrichment", "fail_enrichment_run", "get_enrichment_run", "start_enrichment_run", "upsert_course_for_enrichment",
+        "apply_correction", "record_lead_status", "record_email_verification", "get_lead_for_correction",
       ]),
     );
   });

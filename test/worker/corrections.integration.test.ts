@@ -3,7 +3,7 @@
 // deliveries, never takes its own writes for corrections, and a later enrichment keeps the rep's value.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { clickupComments, deliverClickUp, eventually, withDb } from "./helpers.ts";
+import { clickupComments, clickupTask, deliverClickUp, enrich, eventually, forgetCourse, getJob, withDb } from "./helpers.ts";
 import { clickupSettings, type Lead, makeLead, REP_USER_ID } from "./outreach-helpers.ts";
 
 type FieldKey = "email" | "phone" | "linkedin" | "segment" | "confidence" | "website";
@@ -155,5 +155,36 @@ describe("a rep's correction of a lead", () => {
     const [bi] = await withDb((sql) => sql`select segment from business_intelligence where course_id = ${lead.courseId}`);
     expect(bi!.segment).toBe("budget");
     await eventually(async () => (await clickupComments(lead.taskId)).some((c) => /Segment saved as Budget/.test(c.comment_text)), "the segment comment");
+  });
+
+  it("survives a re-enrichment: the rep's value is kept in the database and on the task, and the machine's is left as a comment", { timeout: 240_000 }, async () => {
+    await forgetCourse("Richmond Country Club", "VA");
+    const runOnce = async () => {
+      const { response, json } = await enrich({ course_name: "Richmond Country Club", state: "VA" });
+      expect(response.status).toBe(202);
+      return eventually(async () => {
+        const job = (await getJob(String(json.job_id))).json;
+        return job.status === "succeeded" || job.status === "failed" ? job : null;
+      }, "the enrichment run", 180_000);
+    };
+    expect((await runOnce()).status).toBe("succeeded");
+    const [row] = await withDb((sql) => sql`select c.id, c.course_id, c.clickup_task_id, e.email from contacts c join courses k on k.id = c.course_id
+                                            join contact_enrichment e on e.contact_id = c.id
+                                            where k.name_key = 'richmond country club|va' and c.full_name = 'Stacy Foster'`);
+    const settings = (await clickupSettings()) as unknown as { lead_lists: Record<string, string> };
+    const task = await clickupTask(String(row!.clickup_task_id));
+    const lead: Lead = { taskId: String(row!.clickup_task_id), contactId: String(row!.id), courseId: String(row!.course_id), email: String(row!.email), listId: String((task as { list?: { id: string } }).list?.id ?? settings.lead_lists["high-end"]), name: "Stacy Foster" };
+    const machineEmail = String(row!.email);
+
+    const change = await repSets(lead, "email", "stacy.direct@richmond-rep.test");
+    expect(await correctionsDone(String(change.json.corrections_id))).toMatchObject({ applied: 1 });
+    expect((await runOnce()).status).toBe("succeeded");
+
+    expect((await enrichmentOf(lead)).email).toBe("stacy.direct@richmond-rep.test");
+    const after = (await clickupTask(lead.taskId)) as unknown as { custom_fields: { id: string; value?: unknown }[] };
+    expect(after.custom_fields.find((f) => f.id === ((settings as unknown as { fields: { email: { id: string } } }).fields.email.id))?.value).toBe("stacy.direct@richmond-rep.test");
+    const note = await eventually(async () => (await clickupComments(lead.taskId)).map((c) => c.comment_text).find((t) => t.startsWith("The latest enrichment did not change")), "the suggestion comment");
+    expect(note).toContain(`the enrichment found "${machineEmail}"`);
+    expect(note).toContain('your "stacy.direct@richmond-rep.test" is kept');
   });
 });

@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clickupComments, clickupTask, deliverClickUp, enrich, eventually, forgetCourse, getJob, withDb } from "./helpers.ts";
-import { clickupSettings, type Lead, makeLead, REP_USER_ID } from "./outreach-helpers.ts";
+import { clickupSettings, type Lead, makeLead, moveLead, REP_USER_ID } from "./outreach-helpers.ts";
 
 type FieldKey = "email" | "phone" | "linkedin" | "segment" | "confidence" | "website";
 
@@ -186,5 +186,16 @@ describe("a rep's correction of a lead", () => {
     const note = await eventually(async () => (await clickupComments(lead.taskId)).map((c) => c.comment_text).find((t) => t.startsWith("The latest enrichment did not change")), "the suggestion comment");
     expect(note).toContain(`the enrichment found "${machineEmail}"`);
     expect(note).toContain('your "stacy.direct@richmond-rep.test" is kept');
+  });
+
+  it("status changes are kept with their time on the contact, for the funnel", { timeout: 120_000 }, async () => {
+    const lead = await makeLead({ label: "Funnel" });
+    const t = Date.now();
+    await moveLead(lead, "new lead", "closed");
+    const [contact] = await withDb((sql) => sql`select lead_status, lead_status_at from contacts where id = ${lead.contactId}`);
+    expect(contact!.lead_status).toBe("closed");
+    expect(new Date(contact!.lead_status_at as string).getTime()).toBeGreaterThanOrEqual(t - 5_000);
+    const history = await withDb((sql) => sql`select status, previous_status, clickup_user_id from lead_status_changes where contact_id = ${lead.contactId} order by occurred_at`);
+    expect(history.map((h) => [h.status, h.previous_status, Number(h.clickup_user_id)])).toEqual([["closed", "new lead", REP_USER_ID]]);
   });
 });

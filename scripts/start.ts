@@ -102,7 +102,8 @@ async function main(): Promise<void> {
   mkdirSync(dirname(envFile), { recursive: true });
   writeFileSync(envFile, Object.entries(merged).map(([k, v]) => `${k}=${JSON.stringify(v ?? "")}`).join("\n") + "\n", { mode: 0o600 });
 
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(flags.port), "--show-interactive-dev-session=false", "--persist-to", flags["data-dir"] ? join(flags["data-dir"], "wrangler-state") : join(root, ".wrangler", "state"), "--env-file", envFile];
+  // --test-scheduled: `npm run reconcile` starts the hourly job now through wrangler's /__scheduled route.
+  const args = ["dev", "--test-scheduled", "--ip", "127.0.0.1", "--port", String(flags.port), "--show-interactive-dev-session=false", "--persist-to", flags["data-dir"] ? join(flags["data-dir"], "wrangler-state") : join(root, ".wrangler", "state"), "--env-file", envFile];
   wrangler = spawn(join(root, "node_modules", ".bin", "wrangler"), args, {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],

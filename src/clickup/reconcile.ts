@@ -7,7 +7,6 @@ import { z } from "zod";
 import { sha256Hex } from "../lib/crypto.ts";
 import type { Logger } from "../lib/log.ts";
 import { toStateCode } from "../lib/us-states.ts";
-import type { ResolveIntakeParams, TriggerInput, TriggerResult } from "../pipeline/jobs.types.ts";
 import type { DbFunction, Store } from "../store/index.ts";
 import type { ClickUpCall } from "./call.ts";
 import { type ClickUpSettings, LEAD_SEGMENTS, type LeadSegment } from "./config.ts";
@@ -17,23 +16,20 @@ import type { ApplyCorrectionsParams } from "./corrections.types.ts";
 export const PENDING_COURSE_MINUTES = 10;
 /** A list never reconciled is looked at this far back (its first run after setup or a list change). */
 export const FIRST_LOOKBACK_MS = 24 * 60 * 60 * 1000;
+/**
+ * Each read reaches this far behind the watermark: a change ClickUp's task search shows late
+ * (indexing lag, clock skew) is still seen. Re-reading is harmless: every hand-off is named by
+ * the task (and its date_updated), so one seen before starts nothing.
+ */
+export const READ_OVERLAP_MS = 2 * 60 * 1000;
 /** Pages of 100 tasks per list and run; a longer backlog goes on in the next run. */
 export const MAX_PAGES_PER_LIST = 50;
 const COURSES_PER_RUN = 100;
 
 // ---- the database (migrations/20261202000500_reconcile.sql) -----------------------------------
 
-type ReconcileDbFunction =
-  | "get_reconcile_watermarks"
-  | "advance_reconcile_watermarks"
-  | "replace_clickup_webhook"
-  | "unknown_intake_tasks"
-  | "lead_tasks_changed_since_sync"
-  | "courses_awaiting_first_run";
-
-/** This job's own functions; the shared DbFunction list (store.ts) does not name them. */
-function rpc<S extends z.ZodType>(store: Store, fn: ReconcileDbFunction, payload: unknown, schema: S): Promise<z.output<S>> {
-  return store.call(fn as DbFunction, payload, schema);
+function rpc<S extends z.ZodType>(store: Store, fn: DbFunction, payload: unknown, schema: S): Promise<z.output<S>> {
+  return store.call(fn, payload, schema);
 }
 
 const Watermarks = z.object({ watermarks: z.record(z.string(), z.coerce.number()) });
@@ -48,11 +44,18 @@ const PendingCourses = z.object({
 /** A durable, retried, memoized step (a Workflow `step.do`); the result must be serializable. */
 export type DurableStep = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 
-/** Where the job hands what it found: the same doors the webhooks use. */
+/**
+ * Where the job hands what it found: the same doors the webhooks use (ResolveIntakeTask, the
+ * course's coordinator, ApplyCorrections). Shapes as pipeline/jobs.types.ts has them, written out
+ * here so this folder does not import the pipeline.
+ */
 export interface ReconcileDoors {
-  resolveIntake(instanceId: string, params: ResolveIntakeParams): Promise<"accepted" | "duplicate">;
+  resolveIntake(instanceId: string, params: { task_id: string; dedupe_key: string }): Promise<"accepted" | "duplicate">;
   startCorrections(instanceId: string, params: ApplyCorrectionsParams): Promise<"accepted" | "duplicate">;
-  triggerCourse(courseId: string, input: TriggerInput): Promise<TriggerResult>;
+  triggerCourse(
+    courseId: string,
+    input: { source: "cron"; dedupe_key: string; course: { course_id: string; course_name: string; state?: string } },
+  ): Promise<{ job_id: string; outcome: string }>;
 }
 
 export interface ReconcileDeps {
@@ -251,7 +254,8 @@ async function reconcileLists(
     summary.watermark[list.role] = since;
     try {
       const handled = await reconcileList(deps, call, settings, list, since, summary);
-      if (handled > since) {
+      // A list seen for the first time keeps its starting point even when nothing changed since.
+      if (handled > since || stored[list.list_id] === undefined) {
         advanced[list.list_id] = handled;
         summary.watermark[list.role] = handled;
       }
@@ -272,7 +276,7 @@ async function reconcileList(deps: ReconcileDeps, call: ClickUpCall, settings: C
   for (let page = 0; page < MAX_PAGES_PER_LIST; page++) {
     const read = await call(`tasks:${list.role}:${page}`, { priority: "background", requests: 1 }, async (client) => {
       // Oldest change first (reverse), so a backlog cut off at MAX_PAGES_PER_LIST still advances.
-      const answer = await client.getTasksUpdatedSince(list.list_id, { date_updated_gt: since, page, order_by: "updated", reverse: true, include_closed: true });
+      const answer = await client.getTasksUpdatedSince(list.list_id, { date_updated_gt: Math.max(0, since - READ_OVERLAP_MS), page, order_by: "updated", reverse: true, include_closed: true });
       return { tasks: answer.tasks.flatMap(changedTask), last_page: answer.last_page || answer.tasks.length === 0 };
     });
     if (read.tasks.length) {
@@ -308,7 +312,7 @@ export async function startUnknownIntakeTasks(deps: Pick<ReconcileDeps, "store" 
     const dedupeKey = `reconcile:${taskId}`;
     const instanceId = `intake-${(await sha256Hex(dedupeKey)).slice(0, 40)}`;
     const outcome = await deps.doors.resolveIntake(instanceId, { task_id: taskId, dedupe_key: dedupeKey });
-    deps.log.info("reconcile_intake_task", { task_id: taskId, instance_id: instanceId, outcome });
+    deps.log.info("reconcile_intake_task", { task_id: taskId, resolver_id: instanceId, outcome });
     if (outcome === "accepted") started++;
   }
   return started;
@@ -336,7 +340,7 @@ export async function startLeadCorrections(deps: Pick<ReconcileDeps, "store" | "
     wanted.delete(task.id);
     const { instance_id, params } = await correctionFor(task);
     const outcome = await deps.doors.startCorrections(instance_id, params);
-    deps.log.info("reconcile_lead_task_changed", { task_id: task.id, instance_id, outcome });
+    deps.log.info("reconcile_lead_task_changed", { task_id: task.id, corrections_id: instance_id, outcome });
     if (outcome === "accepted") started++;
   }
   return started;

@@ -25,7 +25,13 @@ export type DbFunction =
   | "apply_correction"
   | "get_lead_for_correction"
   | "record_email_verification"
-  | "record_lead_status";
+  | "record_lead_status"
+  | "get_reconcile_watermarks"
+  | "advance_reconcile_watermarks"
+  | "replace_clickup_webhook"
+  | "unknown_intake_tasks"
+  | "lead_tasks_changed_since_sync"
+  | "courses_awaiting_first_run";
 
 /** Raised when the database itself refuses or fails; `retryable` says whether trying again can help. */
 export class StoreError extends Error {

@@ -223,8 +223,8 @@ describe("ClickUp loop (integration)", () => {
     clickup.recorder.clear();
     const loadBefore = machineLoad();
     hog = startCpuHog({ maxMs: 170_000 });
-    // About 40% of the token's budget, for the whole run.
-    secondClient = startSecondClient(sandbox.env, 300);
+    // About 40% of the token's budget (10 requests a window), for the whole run.
+    secondClient = startSecondClient(sandbox.env, WINDOW_MS / 10);
     await new Promise((r) => setTimeout(r, 1_000));
     const started = Date.now();
     const tasks = courses.map((c) => String(clickup.createTaskAsUser(CLICKUP_SEED.intake.listId, { name: `${c.name}, ${c.state}` }).id));

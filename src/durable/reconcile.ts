@@ -4,6 +4,7 @@ import type { ApplyCorrectionsParams, ReconcileParams } from "../clickup/correct
 import { reconcile, type ReconcileSummary } from "../clickup/reconcile.ts";
 import { configFor, type WorkerBindings } from "../env.ts";
 import { createLogger } from "../lib/log.ts";
+import { createInstanceOnce } from "../lib/workflow-instances.ts";
 import { createCoordinators } from "../services/coordinators.ts";
 import { createStore } from "../store/index.ts";
 import { clickUpSteps } from "./clickup-steps.ts";
@@ -39,17 +40,7 @@ export class Reconcile extends WorkflowEntrypoint<WorkerBindings, ReconcileParam
       doors: {
         resolveIntake: (instanceId, params) => coordinators.resolveIntake(instanceId, params),
         triggerCourse: (courseId, input) => coordinators.trigger(courseId, input),
-        async startCorrections(instanceId: string, params: ApplyCorrectionsParams) {
-          try {
-            await env.APPLY_CORRECTIONS.create({ id: instanceId, params });
-            return "accepted";
-          } catch (error) {
-            // Creating an id that exists fails: this change was handed on before.
-            const existing = await env.APPLY_CORRECTIONS.get(instanceId).catch(() => null);
-            if (existing) return "duplicate";
-            throw error;
-          }
-        },
+        startCorrections: (instanceId: string, params: ApplyCorrectionsParams) => createInstanceOnce(env.APPLY_CORRECTIONS, instanceId, params),
       },
     });
 

@@ -1,4 +1,5 @@
 /** Turns an outreach template and one lead's variables into a ready-to-send email: subject, text, HTML, threading and unsubscribe headers. */
+import type { OutgoingEmail } from "../providers/mailgun.ts";
 import Mustache from "mustache";
 import type { CourseIntel } from "../agents/a6-course-intel.ts";
 
@@ -44,14 +45,8 @@ export interface ComposeInput {
   unsubscribe: { url: string; mailto: string };
 }
 
-export interface ComposedEmail {
-  from: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  headers: Record<string, string>;
-}
+/** The email as the Mailgun client sends it (tags and variables are the sequence's to add). */
+export type ComposedEmail = Omit<OutgoingEmail, "tags" | "variables">;
 
 // The ClickUp labels ("Range ball buy") read like field names; inside a sentence the email wants a phrase.
 // Keyed by A6's own schema so a new opportunity there fails to compile here until it has words.

@@ -1,4 +1,5 @@
 import type { WorkerBindings } from "../env.ts";
+import { createInstanceOnce } from "../lib/workflow-instances.ts";
 import { jobDirectoryShard } from "../durable/job-directory.ts";
 import type { JobView, ResolveIntakeParams, TriggerInput, TriggerResult } from "../pipeline/jobs.types.ts";
 
@@ -14,17 +15,7 @@ export function createCoordinators(env: WorkerBindings): Coordinators {
   const coordinator = (key: string) => env.COURSE_COORDINATOR.get(env.COURSE_COORDINATOR.idFromName(key));
   return {
     trigger: (key, input) => coordinator(key).trigger(input, key),
-    async resolveIntake(instanceId, params) {
-      try {
-        await env.RESOLVE_INTAKE_TASK.create({ id: instanceId, params });
-        return "accepted";
-      } catch (error) {
-        // Creating an id that exists fails; if the instance is there, this delivery was seen before.
-        const existing = await env.RESOLVE_INTAKE_TASK.get(instanceId).catch(() => null);
-        if (existing) return "duplicate";
-        throw error;
-      }
-    },
+    resolveIntake: (instanceId, params) => createInstanceOnce(env.RESOLVE_INTAKE_TASK, instanceId, params),
     async getJob(jobId) {
       const directory = env.JOB_DIRECTORY.get(env.JOB_DIRECTORY.idFromName(jobDirectoryShard(jobId)));
       const key = await directory.lookup(jobId);

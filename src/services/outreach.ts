@@ -4,6 +4,7 @@ import { sha256Hex } from "../lib/crypto.ts";
 import { OUTREACH_SIGNAL, type OutreachEventKind, type OutreachSequenceParams, type OutreachSignal } from "../outreach/outreach.types.ts";
 import { RecordedEvent } from "../outreach/sequence-records.ts";
 import type { Store } from "../store/index.ts";
+import { createInstanceOnce } from "../lib/workflow-instances.ts";
 
 /** Events the rep must see on the lead task. */
 const SHOWN: ReadonlySet<string> = new Set(["reply", "bounce", "unsubscribe", "complaint"]);
@@ -46,16 +47,7 @@ export function createOutreach(env: WorkerBindings, store: () => Store, log: Log
     }
   };
   return {
-    async start(instanceId, params) {
-      try {
-        await env.OUTREACH_SEQUENCE.create({ id: instanceId, params });
-        return "accepted";
-      } catch (error) {
-        const existing = await env.OUTREACH_SEQUENCE.get(instanceId).catch(() => null);
-        if (existing) return "duplicate";
-        throw error;
-      }
-    },
+    start: (instanceId, params) => createInstanceOnce(env.OUTREACH_SEQUENCE, instanceId, params),
     async record(input) {
       const recorded = await store().call("record_outreach_event", input, RecordedEvent);
       if (recorded.duplicate) return recorded;
@@ -64,9 +56,7 @@ export function createOutreach(env: WorkerBindings, store: () => Store, log: Log
       }
       if (recorded.matched && recorded.task_id && recorded.sequence_id && SHOWN.has(input.kind)) {
         const id = `oe-${(await sha256Hex(input.provider_event_id)).slice(0, 40)}`;
-        await env.OUTREACH_EVENT_EFFECTS.create({
-          id,
-          params: {
+        await createInstanceOnce(env.OUTREACH_EVENT_EFFECTS, id, {
             kind: input.kind,
             sequence_id: recorded.sequence_id,
             task_id: recorded.task_id,
@@ -76,9 +66,6 @@ export function createOutreach(env: WorkerBindings, store: () => Store, log: Log
             subject: input.subject ?? null,
             text: input.body_text ?? null,
             reason: typeof input.detail?.reason === "string" ? input.detail.reason : null,
-          },
-        }).catch(async (error: unknown) => {
-          if (!(await env.OUTREACH_EVENT_EFFECTS.get(id).catch(() => null))) throw error;
         });
       }
       log.info("outreach_event_recorded", { kind: input.kind, matched: recorded.matched, sequence_id: recorded.sequence_id, stopped: recorded.stopped.length });

@@ -24,7 +24,8 @@ export async function clickupSettings(): Promise<ClickUpSettingsRow> {
   return row!.value as ClickUpSettingsRow;
 }
 
-async function clickupApi(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+/** ClickUp's API on the emulator, with the app's token. */
+export async function clickupApi(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(`${String(env.CLICKUP_BASE_URL)}/api/v2${path}`, {
     method,
     headers: { authorization: String(env.CLICKUP_API_TOKEN), "content-type": "application/json" },

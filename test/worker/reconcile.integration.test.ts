@@ -71,6 +71,15 @@ async function courseOf(name: string, state: string) {
   return row as { id: string; status: string } | undefined;
 }
 
+/** The output of an ApplyCorrections instance, once it has finished. */
+async function correctionsOutput(instanceId: string): Promise<{ applied: number }> {
+  return eventually(async () => {
+    const { status, output } = await (await env.APPLY_CORRECTIONS.get(instanceId)).status();
+    if (status === "errored") throw new Error(`corrections ${instanceId} errored`);
+    return status === "complete" ? (output as { applied: number }) : null;
+  }, `corrections ${instanceId}`, 90_000);
+}
+
 async function workflowExists(binding: { get(id: string): Promise<unknown> }, id: string): Promise<boolean> {
   return binding.get(id).then(() => true, () => false);
 }
@@ -96,6 +105,9 @@ afterEach(async () => {
 
 afterAll(async () => {
   await withDb((sql) => sql`delete from courses where course_name like 'Reconcile Young %'`);
+  // Reps' corrections made here are rep-owned: other files enrich these world courses and expect the world's own values.
+  await forgetCourse("Pine Valley Golf Club", "OH");
+  await forgetCourse("Pine Valley Golf Club", "NJ");
 });
 
 describe("the reconcile cron (integration)", () => {
@@ -190,6 +202,12 @@ describe("the reconcile cron (integration)", () => {
     expect(await workflowExists(env.APPLY_CORRECTIONS, expected.instance_id)).toBe(true);
     // The app's own write (the create) is older than what it recorded: no correction for that task.
     expect(await workflowExists(env.APPLY_CORRECTIONS, (await correctionFor({ id: untouched, date_updated: untouchedAt, status: "new lead" })).instance_id)).toBe(false);
+    // And ApplyCorrections saves the rep's value, as if its webhook had come (source reconcile).
+    expect((await correctionsOutput(expected.instance_id)).applied).toBe(1);
+    const [saved] = await withDb((sql) => sql`select e.email, e.email_source from contacts c join contact_enrichment e on e.contact_id = c.id where c.clickup_task_id = ${edited}`);
+    expect(saved).toEqual({ email: "fixed.by.rep@pinevalley-oh.example", email_source: "rep" });
+    const [audit] = await withDb((sql) => sql`select source, status from sync_audit_log where source_event_id = ${`reconcile:${edited}:${editedAt}`}`);
+    expect(audit).toEqual({ source: "reconcile", status: "applied" });
   });
 
   it("a failing list keeps its watermark (nothing of it is taken as handled); the next cron picks the change up", { timeout: LONG }, async () => {
@@ -216,7 +234,9 @@ describe("the reconcile cron (integration)", () => {
     expect(next.errors).toEqual([]);
     expect(next.corrections_started).toBe(1);
     expect((await watermarks())[listId]).toBe(changedAt);
-    expect(await workflowExists(env.APPLY_CORRECTIONS, (await correctionFor({ id: taskId, date_updated: changedAt, status: "" })).instance_id)).toBe(true);
+    const picked = (await correctionFor({ id: taskId, date_updated: changedAt, status: "" })).instance_id;
+    expect(await workflowExists(env.APPLY_CORRECTIONS, picked)).toBe(true);
+    expect((await correctionsOutput(picked)).applied).toBe(1);
   });
 
   it("a courses row inserted with no webhook call is enriched after the next cron; a younger one is left for its webhook", { timeout: LONG }, async () => {

@@ -194,4 +194,23 @@ describe("a rep's correction of a lead", () => {
     const history = await withDb((sql) => sql`select status, previous_status, clickup_user_id from lead_status_changes where contact_id = ${lead.contactId} order by occurred_at`);
     expect(history.map((h) => [h.status, h.previous_status, Number(h.clickup_user_id)])).toEqual([["closed", "new lead", REP_USER_ID]]);
   });
+
+  it("of the task name saves the person's name and title", { timeout: 120_000 }, async () => {
+    const lead = await makeLead({ label: "Renamed" });
+    const task = (await clickupApi("GET", `/task/${lead.taskId}`)) as { name: string };
+    const course = task.name.split(" | ")[1]!;
+    await clickupApi("PUT", `/task/${lead.taskId}`, { name: `Jordan Pike-Smith - Director of Golf | ${course}` });
+    const response = await deliverClickUp({
+      webhook_id: "wh-corrections",
+      event: "taskUpdated",
+      task_id: lead.taskId,
+      history_items: [{ id: `rename-${lead.taskId}`, type: 1, date: String(Date.now()), field: "name", parent_id: lead.listId, data: {}, source: null,
+        user: { id: REP_USER_ID, username: "Riley Rep", email: "riley.rep@golf-outreach.test" }, before: task.name, after: "renamed" }],
+    });
+    const json = (await response.json()) as { fields: string[]; corrections_id: string };
+    expect(json.fields).toEqual(["name", "title"]);
+    expect(await correctionsDone(json.corrections_id)).toMatchObject({ applied: 2 });
+    expect(await enrichmentOf(lead)).toMatchObject({ full_name: "Jordan Pike-Smith", title: "Director of Golf" });
+    expect((await auditRows(lead, "title")).map((r) => r.status)).toEqual(["applied"]);
+  });
 });

@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { WorkerBindings } from "../env.ts";
 
 export interface MailboxRequest {
   /** Who asks: one email of one sequence (the same holder asking again gets the same answer). */
@@ -25,8 +24,9 @@ const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
  * released it with its send done, so the provider sees the spacing. Counted per UTC day;
  * persisted, so an evicted object forgets nothing.
  */
-export class OutreachMailbox extends DurableObject<WorkerBindings> {
-  constructor(ctx: DurableObjectState, env: WorkerBindings) {
+// It reads no binding: typed without env.ts, so it stays out of env.ts's import circle.
+export class OutreachMailbox extends DurableObject<Record<string, never>> {
+  constructor(ctx: DurableObjectState, env: Record<string, never>) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS sends (day TEXT PRIMARY KEY, count INTEGER NOT NULL)");
     // Holders already released: a retried release counts nothing twice.

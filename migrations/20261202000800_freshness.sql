@@ -10,8 +10,7 @@
 --   record_freshness_check        applies one contact's outcome atomically (verified, left, email
 --                                 invalid, unknown), stops its sequences, counts it;
 --   record_freshness_replacement  the successor of a contact who left (created once, linked once);
---   freshness_followups           checks whose ClickUp follow-up has not finished (a resumed sweep ends them);
---   finish_freshness_followup     marks one done;
+--   finish_freshness_followup     a check's ClickUp follow-up is done (get_freshness_sweep lists those not done: a resumed sweep ends them);
 --   finish_freshness_sweep        the sweep's end (succeeded, stopped at the spend cap, failed);
 --   get_freshness_sweep           the sweep, its counts and per-contact outcomes (the API and dashboard).
 
@@ -61,7 +60,9 @@ create table public.freshness_checks (
   evidence text,
   now_at text,
   now_title text,
+  -- The successor found (named by research, or the one person the page lists in the same role).
   replacement_name text,
+  replacement_title text,
   replacement_contact_id uuid references public.contacts (id) on delete set null,
   -- Fields changed ({field: {before, after}}) and rep-owned values kept ({field: suggested}).
   changes jsonb not null default '{}'::jsonb,
@@ -287,7 +288,7 @@ $$;
 -- record_freshness_check
 -- payload: {sweep_id, contact_id, outcome: still_there|left|unknown, decided_by, email_status?,
 --           email_invalid?, found_email?, found_phone?, evidence_url?, evidence?, now_at?, now_title?,
---           replacement_name?, cost_usd, sweep_cost_usd}
+--           replacement_name?, replacement_title?, cost_usd, sweep_cost_usd}
 -- answer:  {duplicate, check_id, contact: {id, full_name, title, course_id, clickup_task_id, email,
 --           phone}, changes, suggestions, email_invalidated, stopped: [{sequence_id, workflow_instance_id}]}
 -- A second call for the same (sweep, contact) changes nothing and answers duplicate.
@@ -413,7 +414,7 @@ begin
 
   insert into public.freshness_checks (
     sweep_id, contact_id, course_id, outcome, decided_by, email_status, email_invalidated, evidence_url, evidence,
-    now_at, now_title, replacement_name, changes, suggestions, cost_usd
+    now_at, now_title, replacement_name, replacement_title, changes, suggestions, cost_usd
   )
   values (
     v_sweep.id, v_contact.id, v_contact.course_id, v_outcome,
@@ -423,6 +424,7 @@ begin
     left(app_private.text_field(payload, 'evidence', 'evidence'), 2000),
     v_now_at, v_now_title,
     left(app_private.text_field(payload, 'replacement_name', 'replacement_name'), 200),
+    left(app_private.text_field(payload, 'replacement_title', 'replacement_title'), 200),
     v_changes, v_suggestions,
     coalesce(app_private.numeric_field(payload, 'cost_usd', 'cost_usd', false, 0), 0)
   )
@@ -521,27 +523,6 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- freshness_followups
--- payload: {sweep_id}
--- answer:  {followups: [{contact_id, course_id, outcome, email_invalidated, replacement_contact_id, ...}]}
--- ---------------------------------------------------------------------------------------------
-create or replace function public.freshness_followups(payload jsonb)
-returns jsonb
-language plpgsql
-stable
-security invoker
-set search_path = public, pg_temp
-as $$
-begin
-  return jsonb_build_object('followups', coalesce((
-    select jsonb_agg(jsonb_build_object('contact_id', f.contact_id, 'course_id', f.course_id, 'outcome', f.outcome) order by f.id)
-      from public.freshness_checks f
-     where f.sweep_id = app_private.uuid_field(payload, 'sweep_id', 'sweep_id', true) and f.followup_done_at is null
-  ), '[]'::jsonb));
-end
-$$;
-
--- ---------------------------------------------------------------------------------------------
 -- finish_freshness_followup
 -- payload: {sweep_id, contact_id, clickup_requests}  → {done}
 -- ---------------------------------------------------------------------------------------------
@@ -619,7 +600,7 @@ $$;
 
 -- ---------------------------------------------------------------------------------------------
 -- get_freshness_sweep
--- payload: {sweep_id}
+-- payload: {sweep_id, course_id?, followup_pending?} (filters the checks: one course's, those whose ClickUp follow-up is not done)
 -- answer:  {sweep, checks: [{contact_id, full_name, course_name, outcome, decided_by, email_status,
 --           email_invalidated, evidence_url, now_at, now_title, replacement_contact_id,
 --           replacement_name, changes, suggestions, cost_usd, checked_at}]} | null
@@ -633,6 +614,8 @@ set search_path = public, pg_temp
 as $$
 declare
   v_sweep public.freshness_sweeps;
+  v_course uuid := app_private.uuid_field(payload, 'course_id', 'course_id');
+  v_pending boolean := coalesce((payload ->> 'followup_pending')::boolean, false);
 begin
   select * into v_sweep from public.freshness_sweeps s where s.id = app_private.uuid_field(payload, 'sweep_id', 'sweep_id', true);
   if v_sweep.id is null then
@@ -643,13 +626,17 @@ begin
       'contact_id', f.contact_id, 'full_name', c.full_name, 'course_id', f.course_id, 'course_name', co.course_name,
       'outcome', f.outcome, 'decided_by', f.decided_by, 'email_status', f.email_status, 'email_invalidated', f.email_invalidated,
       'evidence_url', f.evidence_url, 'evidence', f.evidence, 'now_at', f.now_at, 'now_title', f.now_title,
-      'replacement_contact_id', f.replacement_contact_id, 'replacement_name', f.replacement_name,
+      'replacement_contact_id', f.replacement_contact_id, 'replacement_name', f.replacement_name, 'replacement_title', f.replacement_title,
       'changes', f.changes, 'suggestions', f.suggestions, 'cost_usd', f.cost_usd,
-      'followup_done', f.followup_done_at is not null, 'checked_at', f.checked_at) order by f.id)
+      'followup_done', f.followup_done_at is not null, 'checked_at', f.checked_at,
+      'clickup_task_id', c.clickup_task_id, 'replacement_task_id', r.clickup_task_id) order by f.id)
       from public.freshness_checks f
       join public.contacts c on c.id = f.contact_id
       join public.courses co on co.id = f.course_id
-     where f.sweep_id = v_sweep.id), '[]'::jsonb));
+      left join public.contacts r on r.id = f.replacement_contact_id
+     where f.sweep_id = v_sweep.id
+       and (v_course is null or f.course_id = v_course)
+       and (not v_pending or f.followup_done_at is null)), '[]'::jsonb));
 end
 $$;
 
@@ -659,7 +646,7 @@ declare
 begin
   foreach fn in array array[
     'start_freshness_sweep', 'set_freshness_sweep_instance', 'next_freshness_courses', 'record_freshness_check',
-    'record_freshness_replacement', 'freshness_followups', 'finish_freshness_followup', 'add_freshness_cost',
+    'record_freshness_replacement', 'finish_freshness_followup', 'add_freshness_cost',
     'finish_freshness_sweep', 'get_freshness_sweep'
   ] loop
     perform app_private.service_role_only(format('public.%I(jsonb)', fn)::regprocedure);

@@ -13,6 +13,7 @@ import { supabaseWebhook } from "./routes/supabase-webhook.ts";
 import { mailgunWebhooks } from "./routes/mailgun-webhooks.ts";
 import { unsubscribe } from "./routes/unsubscribe.ts";
 import { contacts } from "./routes/contacts.ts";
+import { freshness } from "./routes/freshness.ts";
 import { createCoordinators } from "./services/coordinators.ts";
 import { cachedClickUpContext } from "./clickup/clickup-sync.ts";
 import { createStore } from "./store/index.ts";
@@ -75,6 +76,7 @@ export function createApp() {
   app.route("/", mailgunWebhooks);
   app.route("/", unsubscribe);
   app.route("/", contacts);
+  app.route("/", freshness);
 
   app.notFound((c) => c.json(new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
 

@@ -6,6 +6,7 @@ import type { OutreachMailbox } from "./durable/outreach-mailbox.ts";
 import type { EnrichCourseParams, ResolveIntakeParams } from "./pipeline/jobs.types.ts";
 import type { OutreachEventParams, OutreachSequenceParams } from "./outreach/outreach.types.ts";
 import type { ApplyCorrectionsParams, ReconcileParams } from "./clickup/corrections.types.ts";
+import type { FreshnessSweepParams } from "./freshness/freshness.types.ts";
 
 /** What workerd hands the Worker: bindings from wrangler.toml plus vars and secrets (all strings). */
 export interface WorkerBindings {
@@ -19,6 +20,7 @@ export interface WorkerBindings {
   OUTREACH_EVENT_EFFECTS: Workflow<OutreachEventParams>;
   APPLY_CORRECTIONS: Workflow<ApplyCorrectionsParams>;
   RECONCILE: Workflow<ReconcileParams>;
+  FRESHNESS_SWEEP: Workflow<FreshnessSweepParams>;
   [variable: string]: unknown;
 }
 
@@ -99,6 +101,17 @@ export const EnvSchema = z.object({
   OUTREACH_SPACING_SECONDS: z.coerce.number().int().min(0).optional(),
   /** Demos and acceptance runs: the window is always open and a business day lasts a minute. Refused in production. */
   OUTREACH_DEMO_MODE: z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true"),
+
+  /** The Cron Trigger (one of wrangler.toml's [triggers] crons) that starts the monthly freshness sweep; every other cron is the hourly reconcile. */
+  FRESHNESS_CRON: z.string().trim().default("0 6 1 * *"),
+  /** A sweep checks active contacts last verified more than this many days ago (0: everyone). */
+  FRESHNESS_OLDER_THAN_DAYS: z.coerce.number().int().min(0).default(30),
+  /** A sweep stops making paid calls (model, research) once it has spent this much, and ends `stopped`. */
+  FRESHNESS_SPEND_CAP_USD: z.coerce.number().min(0).default(5),
+  /** Courses a sweep checks at once (each course's contacts are checked together). */
+  FRESHNESS_CONCURRENCY: z.coerce.number().int().min(1).max(20).default(3),
+  /** What happens to the lead task of a contact who left: moved to `closed`, or archived. */
+  FRESHNESS_LEFT_ACTION: z.enum(["close", "archive"]).default("close"),
 
   /** How often the coordinator checks that the workflow of a run in flight is still alive. */
   RUN_WATCHDOG_SECONDS: z.coerce.number().int().positive().default(300),

@@ -12,6 +12,7 @@ export { OutreachSequence } from "./durable/outreach-sequence.ts";
 export { OutreachEventEffects } from "./durable/outreach-event-effects.ts";
 export { ApplyCorrections } from "./durable/apply-corrections.ts";
 export { Reconcile } from "./durable/reconcile.ts";
+export { FreshnessSweep } from "./durable/freshness-sweep.ts";
 
 const app = createApp();
 

@@ -10,7 +10,10 @@
 //   GET    /__emulator/latency     current latency settings
 //   POST   /__emulator/latency     {profile?: "none"|"realistic", timeScale?, rules?: [{route, latency}]}
 //   DELETE /__emulator/latency     back to no latency
-//   POST   /__emulator/reset       clear requests, faults, latency, and call opts.onReset
+//   POST   /__emulator/reset       clear requests, faults, latency, and call opts.onReset (not the world clock)
+//   GET    /__emulator/world       the fixture world's clock {month, events, upcoming} (sandbox/world/time.ts)
+//   POST   /__emulator/world/advance  {months?: 1} → {month, events}; /__emulator/world/reset → month 0
+//          (the world is shared by every emulator in the process: any emulator's route moves all of them)
 // Any other `/__emulator/...` path goes to the emulator's handler (not recorded, no faults, no latency),
 // e.g. `POST /__emulator/anthropic/script`.
 
@@ -20,6 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { defaultFaultShaper, FaultInjector, type FaultShaper, parseFaultSpec, routeMatches } from "./faults.ts";
 import { LatencyControls, type LatencySettings, sampleDistribution } from "./latency.ts";
 import { filterFromQuery, Recorder } from "./recorder.ts";
+import { worldControl } from "../world/time.ts";
 
 export interface UploadedFile {
   field: string;
@@ -245,6 +249,8 @@ export async function createEmulatorServer(opts: EmulatorServerOptions): Promise
       reset();
       return json(200, { reset: true });
     }
+    const world = worldControl(m, p, req.json);
+    if (world) return json(world.status, world.body);
     return undefined;
   };
 

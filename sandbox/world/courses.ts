@@ -15,6 +15,8 @@
 //  - stale_staff:           Lakeside Country Club (VA): the staff page still lists a GM who left in 2026.
 //  - site_unreachable:      Sandy Pines Golf Club (SC): the site is down (Jina 422), Hunter still knows it.
 //  - punctuation_in_name:   Eagle's Landing Resort & Golf (AZ): apostrophe and ampersand in the name.
+//  - shared_mailbox:        Pine Valley Golf Club (OH): the head pro and her assistant share the pro
+//                           shop's role address (proshop@).
 
 import { buildPages, type PageOptions } from "./pages.ts";
 import type { Course, StaffMember, WorldPage } from "./types.ts";
@@ -36,7 +38,11 @@ function person(courseId: string, domain: string | null, s: StaffInput): StaffMe
   };
 }
 
+/** The page options each course's site was built with (by course id), so ./time.ts can rebuild a changed site. */
+export const PAGE_OPTIONS = new Map<string, PageOptions>();
+
 function course(c: Omit<Course, "pages" | "staff"> & { staff: StaffInput[] }, pageOpts?: PageOptions): Course {
+  if (pageOpts) PAGE_OPTIONS.set(c.id, pageOpts);
   const staff = c.staff.map((s) => person(c.id, c.domain, s));
   const withStaff = { ...c, staff };
   return { ...withStaff, pages: buildPages(withStaff, pageOpts) };
@@ -349,11 +355,13 @@ export const COURSES: Course[] = [
         start_year: 1998,
         previous_clubs: [],
       },
+      // shared_mailbox: the head pro and her assistant both answer the pro shop's role address.
       {
         first_name: "Jenna",
         last_name: "Kowalski",
         title: "Head Golf Professional",
         role: "head_golf_professional",
+        email: "proshop@pinevalleygolfohio.com",
         email_on_website: true,
         hunter: "domain_search",
         hunter_confidence: 90,
@@ -364,9 +372,25 @@ export const COURSES: Course[] = [
         start_year: 2021,
         previous_clubs: ["Fox Run Golf Course"],
       },
+      {
+        first_name: "Tyler",
+        last_name: "Brandt",
+        title: "Assistant Golf Professional",
+        role: "assistant_professional",
+        email: "proshop@pinevalleygolfohio.com",
+        email_on_website: true,
+        hunter: "none",
+        hunter_confidence: 0,
+        verification: "valid",
+        phone: "330-555-0130",
+        phone_type: "course",
+        linkedin: null,
+        start_year: 2024,
+        previous_clubs: [],
+      },
     ],
     external_pages: [],
-    messy: ["duplicate_name"],
+    messy: ["duplicate_name", "shared_mailbox"],
   }),
 
   course({

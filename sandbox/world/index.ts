@@ -1,10 +1,13 @@
 // The fixture world: lookups shared by the emulators (and usable by tests and the benchmark).
 
 import { COURSES, INJECTION } from "./courses.ts";
+import { worldVersion } from "./time.ts";
 import type { Course, StaffMember, WorldPage } from "./types.ts";
 
 export * from "./types.ts";
 export { COURSES, INJECTION };
+// World time (advance a month, reset; the month-1 events): see ./time.ts.
+export { advanceWorld, coursesAtMonth, MONTH_1, resetWorld, WORLD_EVENTS, type WorldEvent, worldEvents, worldMonth, worldState } from "./time.ts";
 
 export interface MessyCase {
   kind: string;
@@ -24,6 +27,7 @@ export const MESSY_CASES: MessyCase[] = [
   { kind: "stale_staff", courseId: "lakeside-country-club-va", description: "The staff page still lists the GM who left in 2026; LinkedIn shows the new club; the email verifies invalid." },
   { kind: "site_unreachable", courseId: "sandy-pines-golf-club-sc", description: "The website is down: Jina answers 422; search still lists it; Hunter still has emails." },
   { kind: "punctuation_in_name", courseId: "eagles-landing-resort-az", description: "Apostrophe and ampersand in the course name (\"Eagle's Landing Resort & Golf\")." },
+  { kind: "shared_mailbox", courseId: "pine-valley-golf-club-oh", description: "The head pro and the assistant pro share one role address (proshop@), printed on the staff page for both." },
 ];
 
 const norm = (s: string): string =>
@@ -90,10 +94,16 @@ export function allPages(): PageHit[] {
   return COURSES.flatMap((c) => [...c.pages, ...c.external_pages].map((page) => ({ page, course: c })));
 }
 
-const PAGE_INDEX = new Map(allPages().map((h) => [normalizeUrl(h.page.url), h]));
+// Rebuilt whenever the world changes (advanceWorld / resetWorld).
+let PAGE_INDEX = new Map<string, PageHit>();
+let pageIndexVersion = -1;
 
 /** A page by URL (scheme/www/trailing slash ignored). */
 export function pageByUrl(url: string): PageHit | undefined {
+  if (pageIndexVersion !== worldVersion()) {
+    PAGE_INDEX = new Map(allPages().map((h) => [normalizeUrl(h.page.url), h]));
+    pageIndexVersion = worldVersion();
+  }
   return PAGE_INDEX.get(normalizeUrl(url));
 }
 
@@ -190,7 +200,10 @@ export function describeCourse(c: Course): string {
 
 export function describeStaff(c: Course, s: StaffMember): string {
   const phone = s.phone ? `${s.phone} (${s.phone_type === "course" ? "main course line" : `${s.phone_type} line`})` : `the main course line ${c.phone}`;
-  const left = s.left_club ? ` Note: ${s.first_name} left in ${s.left_club.year} and is now ${s.left_club.now_title} at ${s.left_club.now_at}.` : "";
+  const successor = s.left_club?.successor_id ? c.staff.find((x) => x.id === s.left_club!.successor_id) : undefined;
+  const left = s.left_club
+    ? ` Note: ${s.first_name} left in ${s.left_club.year} and is now ${s.left_club.now_title} at ${s.left_club.now_at}.${successor ? ` ${successor.full_name} succeeded them as ${successor.title}.` : ""}`
+    : "";
   const prev = s.previous_clubs.length > 0 ? ` Previously at ${s.previous_clubs.join(", ")}.` : "";
   const role = s.left_club ? `was the ${s.title} at ${c.name} from ${s.start_year} (${s.tenure_years} years)` : `is the ${s.title} at ${c.name}, since ${s.start_year} (${s.tenure_years} years)`;
   return `${s.full_name} ${role}. Reach them at ${phone}.${prev}${left}`;

@@ -79,7 +79,7 @@ export function buildPages(c: Omit<Course, "pages">, opts: PageOptions = {}): Wo
     markdown: [
       "# Our Team",
       "",
-      ...c.staff.map((s) => staffLine(s, showEmails)),
+      ...c.staff.filter((s) => s.listed_on_website !== false).map((s) => staffLine(s, showEmails)),
       "",
       `Main line: ${c.phone}`,
       "",

@@ -13,6 +13,8 @@ export type JsonSchema = { [key: string]: unknown } | boolean;
 export interface FillContext {
   course?: Course | undefined;
   staff?: StaffMember | undefined;
+  /** Every world course the prompt names (a name alone can match several: "Pine Valley Golf Club" in NJ and OH). */
+  courses?: Course[] | undefined;
   random: () => number;
   /** The root schema, for `$ref` resolution. */
   root?: JsonSchema;
@@ -227,11 +229,39 @@ function courseSummary(c: Course): string {
   return `${c.name} (${c.city}, ${c.state}) is a ${c.holes}-hole ${c.type} course. ${c.segment_reasoning}`;
 }
 
+/**
+ * Contact-freshness fields (is this person still in the role?): a person the world does not know
+ * gets null for each of them (when the schema allows null), not invented values.
+ */
+const FRESHNESS_KEYS = new Set(["still_at_club", "current_employer", "current_title", "replacement_name", "replacement_title", "evidence_url"]);
+
+/** The course's staff page when it lists the person (what shows they are still there). */
+function staffPageListing(c: Course, st: StaffMember): string | null {
+  if (st.listed_on_website === false) return null;
+  const page = c.pages.find((p) => /staff|team/.test(p.url) && p.markdown.includes(st.full_name));
+  return page?.url ?? null;
+}
+
+/** Who holds a leaver's role now: the named successor, else a current colleague with the same role. */
+function successorOf(c: Course, st: StaffMember): StaffMember | undefined {
+  if (!st.left_club) return undefined;
+  const id = st.left_club.successor_id;
+  if (id) return c.staff.find((x) => x.id === id);
+  return c.staff.find((x) => x !== st && !x.left_club && x.role === st.role);
+}
+
 function worldValue(rawKey: string, s: Obj, ctx: FillContext, depth: number): WorldHit {
   const c = ctx.course;
-  if (!c) return undefined;
   const k = normKey(rawKey);
   const st = ctx.staff;
+  if (FRESHNESS_KEYS.has(k) && !st) return { value: null };
+  // A list of courses ("every course with this name"): one item per world course the prompt names,
+  // none when it names none, as a search-backed answer would list them.
+  if (ctx.courses && ["courses", "matching_courses", "candidates", "matches"].includes(k) && deepTypes(s, ctx.root).includes("array")) {
+    const item = (s.items ?? {}) as JsonSchema;
+    return { value: ctx.courses.map((course) => fill(item, "course", { ...ctx, course, staff: undefined, courses: undefined }, depth + 1)) };
+  }
+  if (!c) return undefined;
   const ts = deepTypes(s, ctx.root);
   const wantsString = ts.includes("string") || Array.isArray(s.enum);
   const wantsNumber = ts.includes("number") || ts.includes("integer");
@@ -270,6 +300,14 @@ function worldValue(rawKey: string, s: Obj, ctx: FillContext, depth: number): Wo
     }
     if (["is_current", "still_at_club", "currently_employed", "still_employed", "current"].includes(k) && wantsBool) return { value: !st.left_club };
     if (["current_employer", "current_club", "now_at"].includes(k)) return { value: st.left_club ? st.left_club.now_at : c.name };
+    if (k === "current_title") return { value: st.left_club ? st.left_club.now_title : st.title };
+    if (k === "replacement_name" || k === "replacement_title") {
+      const next = successorOf(c, st);
+      return { value: next ? (k === "replacement_name" ? next.full_name : next.title) : null };
+    }
+    // The page that says so: for a leaver the evidence page the world has (a news item), for a
+    // person still there the staff page listing them; null when the world has neither.
+    if (k === "evidence_url") return { value: st.left_club ? (st.left_club.evidence_url ?? null) : staffPageListing(c, st) };
     if (["email_found", "found_email", "has_email"].includes(k)) return { value: st.email !== null };
     if (k === "found" && wantsBool) return { value: st.email !== null || st.phone !== null };
     if (["email_confidence", "email_score", "score"].includes(k) && wantsNumber) return { value: st.hunter_confidence > 0 ? scaleScore(st.hunter_confidence / 10, s) : scaleScore(2, s) };
@@ -372,7 +410,9 @@ function worldValue(rawKey: string, s: Obj, ctx: FillContext, depth: number): Wo
   }
   if (["staff", "contacts", "people", "staff_members", "team", "employees", "decision_makers", "key_staff"].includes(k) && wantsArray) {
     const item = (s.items ?? {}) as JsonSchema;
-    const members = c.staff.slice(0, typeof s.maxItems === "number" ? s.maxItems : c.staff.length);
+    // People the site no longer lists (they left, see ./time.ts) are not extracted.
+    const listed = c.staff.filter((m) => m.listed_on_website !== false);
+    const members = listed.slice(0, typeof s.maxItems === "number" ? s.maxItems : listed.length);
     return { value: members.map((m) => fill(item, "contact", { ...ctx, staff: m }, depth + 1)) };
   }
   return undefined;

@@ -37,8 +37,18 @@ export interface StaffMember {
   start_year: number;
   tenure_years: number;
   previous_clubs: string[];
-  /** Set when the person left (the staff page is stale); see messy cases. */
-  left_club?: { year: number; now_at: string; now_title: string };
+  /** Set when the person left (the staff page is stale); see messy cases and ./time.ts. */
+  left_club?: {
+    year: number;
+    now_at: string;
+    now_title: string;
+    /** `id` of the staff member who took over the role, when the world knows one (./time.ts). */
+    successor_id?: string;
+    /** A readable page (e.g. a news item) that says the person left, when the world has one. */
+    evidence_url?: string;
+  };
+  /** false: the course's staff page no longer lists them (they left and the site was updated). Default true. */
+  listed_on_website?: boolean;
 }
 
 export interface Opportunities {

@@ -5,7 +5,7 @@ import type { JinaClient } from "../providers/jina.ts";
 import type { PerplexityClient } from "../providers/perplexity.ts";
 import type { Called } from "../providers/usage.ts";
 
-export type AgentName = "A1" | "A2" | "A3" | "A5" | "A6" | "A6.5" | "A7";
+export type AgentName = "A1" | "A2" | "A3" | "A5" | "A6" | "A6.5" | "A7" | "A8";
 
 /** Configured providers; null when its key is missing (the agent then does without it, or the run fails clearly). */
 export interface Providers {

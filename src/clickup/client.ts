@@ -390,6 +390,10 @@ export function createClickUpClient(options: ClickUpClientOptions) {
     async setCustomField(taskId: string, fieldId: string, value: CustomFieldValue): Promise<void> {
       await call("POST", "/v2/task/{task_id}/field/{field_id}", { task_id: taskId, field_id: fieldId }, EmptySchema, { body: { value } });
     },
+    /** Remove Custom Field Value: the field is empty again (one request). */
+    async removeCustomField(taskId: string, fieldId: string): Promise<void> {
+      await call("DELETE", "/v2/task/{task_id}/field/{field_id}", { task_id: taskId, field_id: fieldId }, EmptySchema);
+    },
     /** Get Tasks of a list, one page (100 tasks), newest first unless `reverse`. */
     async getTasks(
       listId: string,

@@ -1,6 +1,8 @@
 import type { WorkerBindings } from "../env.ts";
 import { configFor } from "../env.ts";
 import { createLogger } from "../lib/log.ts";
+import { createStore } from "../store/index.ts";
+import { createFreshness } from "./freshness.ts";
 
 /** The instance id of a tick's reconcile job: one per scheduled time, so a repeated tick starts nothing. */
 export function reconcileInstanceId(scheduledTime: number): string {
@@ -8,11 +10,26 @@ export function reconcileInstanceId(scheduledTime: number): string {
 }
 
 /**
- * The Worker's cron entry (wrangler.toml [triggers] crons): starts the tick's reconcile job (a
- * Workflow does the work, durably). `wrangler dev --test-scheduled`'s /__scheduled lands here too.
+ * The Worker's cron entry (wrangler.toml [triggers] crons): FRESHNESS_CRON's tick starts the month's
+ * freshness sweep, every other tick the hourly reconcile job (Workflows do the work, durably).
+ * `wrangler dev --test-scheduled`'s /__scheduled lands here too.
  */
 export async function onSchedule(controller: ScheduledController, env: WorkerBindings): Promise<void> {
-  const log = createLogger(configFor(env).env.LOG_LEVEL, { component: "scheduled", cron: controller.cron });
+  const config = configFor(env);
+  const log = createLogger(config.env.LOG_LEVEL, { component: "scheduled", cron: controller.cron });
+  if (controller.cron === config.env.FRESHNESS_CRON) {
+    try {
+      const { created, sweep } = await createFreshness(env, config, () => createStore(config), log).start({
+        trigger: "cron",
+        trigger_key: `cron-${Math.trunc(controller.scheduledTime)}`,
+      });
+      if (!created) log.info("freshness_sweep_already_started", { sweep_id: sweep.id });
+    } catch (error) {
+      log.error("freshness_sweep_not_started", { alert: "admin", error });
+      throw error;
+    }
+    return;
+  }
   const id = reconcileInstanceId(controller.scheduledTime);
   try {
     await env.RECONCILE.create({ id, params: { scheduled_at: controller.scheduledTime, trigger: "cron" } });

@@ -31,7 +31,16 @@ export type DbFunction =
   | "replace_clickup_webhook"
   | "unknown_intake_tasks"
   | "lead_tasks_changed_since_sync"
-  | "courses_awaiting_first_run";
+  | "courses_awaiting_first_run"
+  | "start_freshness_sweep"
+  | "set_freshness_sweep_instance"
+  | "next_freshness_courses"
+  | "record_freshness_check"
+  | "record_freshness_replacement"
+  | "finish_freshness_followup"
+  | "add_freshness_cost"
+  | "finish_freshness_sweep"
+  | "get_freshness_sweep";
 
 /** Raised when the database itself refuses or fails; `retryable` says whether trying again can help. */
 export class StoreError extends Error {

@@ -3,7 +3,9 @@
  *   1. the database: DATABASE_URL if set, else embedded PGlite (data kept in .data/pglite), migrated;
  *   2. with `--sandbox` (or GOLF_SANDBOX=1): the provider emulators, every *_BASE_URL pointed at them;
  *   3. `wrangler dev` (Worker, Durable Objects, Workflows) on http://127.0.0.1:$PORT (default 8787);
- *      in the sandbox, ClickUp and Mailgun are then set up as an admin would (clickup:setup, mailgun:setup).
+ *      in the sandbox, ClickUp and Mailgun are then set up as an admin would (clickup:setup, mailgun:setup);
+ *   4. once, a short human summary from the Worker's /health: what is configured, what is missing, and
+ *      the next command to run (scripts/startup-summary.ts).
  * Real provider keys come from `.dev.vars` as usual; a missing key disables that provider.
  * `--data-dir DIR` keeps the embedded database and the Worker's local state (Durable Objects,
  * Workflows) in DIR instead of .data/ and .wrangler/state; `--env-file FILE` adds variables over
@@ -16,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs, parseEnv } from "node:util";
 import { startEmbeddedPostgres } from "./embedded-db.ts";
 import { migrate } from "./migrate.ts";
+import { startupSummary } from "./startup-summary.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: flags } = parseArgs({
@@ -110,15 +113,34 @@ async function main(): Promise<void> {
     // Offline-friendly: no Request.cf download, no telemetry.
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
   });
+  let summarized = false;
   wrangler.stdout?.on("data", (chunk: Buffer) => {
     const text = chunk.toString();
     process.stdout.write(text);
     if (/Ready on/i.test(text)) {
-      say("listening", { url: `http://127.0.0.1:${flags.port}`, health: `http://127.0.0.1:${flags.port}/health` });
-      if (sandboxEnv) void setUpSandboxClickUp(sandboxEnv, databaseUrl ?? "").then(() => setUpSandboxMailgun(sandboxEnv!));
+      const url = `http://127.0.0.1:${flags.port}`;
+      say("listening", { url, health: `${url}/health` });
+      const setUp = sandboxEnv ? setUpSandboxClickUp(sandboxEnv, databaseUrl ?? "").then(() => setUpSandboxMailgun(sandboxEnv!)) : Promise.resolve();
+      // The summary once (wrangler prints "Ready on" again after a reload), after the sandbox's setup.
+      if (!summarized) {
+        summarized = true;
+        void setUp.catch(() => {}).then(() => printSummary(url));
+      }
     }
   });
   wrangler.on("exit", (code) => void shutdown(code ?? 1));
+}
+
+/** The human summary (scripts/startup-summary.ts), from the Worker's own /health, once it is ready (and, in the sandbox, set up). */
+async function printSummary(url: string): Promise<void> {
+  let body: unknown;
+  try {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(30_000) });
+    body = await response.json();
+  } catch (error) {
+    body = { unreadable: error instanceof Error ? error.message : String(error) };
+  }
+  console.log(`\n${startupSummary(body, url)}\n`);
 }
 
 /** In the sandbox, ClickUp is set up as an admin would (npm run clickup:setup), so the full loop works locally. */

@@ -70,7 +70,7 @@ export interface ReconcileDeps {
   settings_problem: string | null;
   /** CLICKUP_INTAKE_LIST_ID, which the webhook route prefers over the stored intake list. */
   intake_list_override?: string | undefined;
-  /** CLICKUP_WEBHOOK_SECRET is set: it overrides the stored secret in the webhook route. */
+  /** CLICKUP_WEBHOOK_SECRET is set: a secret this job stores differs from it (a configuration error, see src/clickup/webhook-secret.ts). */
   env_webhook_secret: boolean;
   /** ms epoch of the tick: a list never reconciled starts FIRST_LOOKBACK_MS before it. */
   scheduled_at: number;
@@ -193,7 +193,7 @@ async function checkWebhook(deps: ReconcileDeps, call: ClickUpCall, settings: Cl
     stored: saved.replaced,
     ...(saved.reason ? { reason: saved.reason } : {}),
     note: deps.env_webhook_secret
-      ? "CLICKUP_WEBHOOK_SECRET is set and overrides the stored secret, so deliveries of the new webhook are refused: delete it (wrangler secret delete CLICKUP_WEBHOOK_SECRET) and the stored secret is used"
+      ? "CLICKUP_WEBHOOK_SECRET is set and differs from the new stored secret: the webhook route accepts the stored one within a minute (its cache), and /health reports the mismatch as an error until you delete it (wrangler secret delete CLICKUP_WEBHOOK_SECRET)"
       : "the webhook route takes the new secret from the settings within a minute (its cache)",
   });
   return outcome;

@@ -40,7 +40,10 @@ export type DbFunction =
   | "finish_freshness_followup"
   | "add_freshness_cost"
   | "finish_freshness_sweep"
-  | "get_freshness_sweep";
+  | "get_freshness_sweep"
+  | "record_course_state_found"
+  | "record_webhook_deliveries"
+  | "get_webhook_health";
 
 /** Raised when the database itself refuses or fails; `retryable` says whether trying again can help. */
 export class StoreError extends Error {

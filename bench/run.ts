@@ -18,6 +18,7 @@ import { webhookAckBurst, webhookAckSweep, type AckFigures, type AckSweepPoint }
 import { analyzePhase, PRICE_TABLE, type PhaseFigures } from "./lib/analyze.ts";
 import { clearCounters, setWorldLatency, startBenchWorker, startBenchWorld, type BenchWorld, type BenchWorker } from "./lib/app.ts";
 import { runPhase, type BenchCourse, type PhaseResult } from "./lib/phase.ts";
+import { type FreshnessFigures, measureFreshnessSweep } from "./lib/freshness.ts";
 import { buildResults, renderTable, type BenchSettings } from "./lib/report.ts";
 
 const HERE = import.meta.dirname;
@@ -151,7 +152,7 @@ async function warmUp(world: BenchWorld, worker: BenchWorker): Promise<void> {
   if (run.status !== "succeeded" && run.status !== "partial") throw new Error(`the warm-up run did not succeed: ${run.status} ${run.error ?? ""}`);
 }
 
-async function measure(world: BenchWorld, mode: "parallel" | "sequential", withAck: boolean): Promise<{ phase: PhaseResult; ack: AckFigures | null; sweep: AckSweepPoint[] }> {
+async function measure(world: BenchWorld, mode: "parallel" | "sequential", withAck: boolean): Promise<{ phase: PhaseResult; ack: AckFigures | null; sweep: AckSweepPoint[]; freshness: FreshnessFigures | null }> {
   log(`starting the Worker (PIPELINE_MODE=${mode})`);
   const worker = await startBenchWorker(world, mode);
   try {
@@ -185,7 +186,17 @@ async function measure(world: BenchWorld, mode: "parallel" | "sequential", withA
       ack = await webhookAckBurst(world, worker, { ignored: ackIgnored, taskCreated: ackTaskCreated, courses: freshCourses(ackTaskCreated) });
       ackDb.burst = world.proxy.counts().by_function;
     }
-    return { phase, ack, sweep };
+    // Agent 8 over the phase's contacts, on the parallel Worker: cost and ClickUp requests per contact checked.
+    let freshness: FreshnessFigures | null = null;
+    if (mode === "parallel") {
+      log("freshness sweep: the world advances a month; every contact is 40 days stale");
+      freshness = await measureFreshnessSweep(world, worker, runTimeoutMs * 2).catch((error: unknown) => {
+        log(`freshness sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+        return null;
+      });
+      if (freshness) log(`freshness sweep: ${freshness.contacts_checked} contacts checked, $${freshness.cost_per_contact_usd ?? "—"} and ${freshness.clickup_requests_per_contact ?? "—"} ClickUp requests per contact`);
+    }
+    return { phase, ack, sweep, freshness };
   } finally {
     await worker.close();
   }
@@ -196,6 +207,7 @@ let parallel: PhaseFigures;
 let sequential: PhaseFigures | null = null;
 let ack: AckFigures | null = null;
 let sweep: AckSweepPoint[] = [];
+let freshness: FreshnessFigures | null = null;
 /** Database round trips by function while the webhook door was measured (the route reads ClickUp settings on a cache miss). */
 const ackDb: { sweep?: Record<string, number>; burst?: Record<string, number> } = {};
 const analyzeSettings = { timeScale, dbRoundTripMs, clickupRateLimit: { requests: clickupLimit, windowMs: clickupWindowMs } };
@@ -205,7 +217,7 @@ try {
   const withSequential = !values["no-sequential"];
   const first = await measure(world, "parallel", !withSequential);
   parallel = analyzePhase(first.phase, analyzeSettings);
-  ({ ack, sweep } = first);
+  ({ ack, sweep, freshness } = first);
   if (withSequential) {
     clearCounters(world);
     const second = await measure(world, "sequential", true);
@@ -216,7 +228,7 @@ try {
   await world?.close();
 }
 
-const results = buildResults({ settings, parallel, sequential, ack, sweep, ackDb, startedAt: started, elapsedMs: performance.now() - t0 });
+const results = buildResults({ settings, parallel, sequential, ack, sweep, ackDb, freshness, startedAt: started, elapsedMs: performance.now() - t0 });
 const table = renderTable(results, parallel, sequential);
 await mkdir(dirname(outFile), { recursive: true });
 await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);

@@ -5,6 +5,7 @@ import { cpus, platform, release, totalmem } from "node:os";
 import type { AckFigures, AckSweepPoint } from "./ack.ts";
 import { PRICE_TABLE, type PhaseFigures } from "./analyze.ts";
 import { round } from "./stats.ts";
+import { FRESHNESS_COST_TARGET_USD, type FreshnessFigures } from "./freshness.ts";
 
 /** The seed's figures and the design brief's targets (DESIGN.md "Targets"). */
 export const SEED = { sequential_wall_s: 180, parallel_goal_s: [20, 25], model_cost_usd: 0.155, courses_per_day: 500, concurrent_runs: [10, 20] } as const;
@@ -124,6 +125,7 @@ export function buildResults(input: {
   ack: AckFigures | null;
   sweep: AckSweepPoint[];
   ackDb: { sweep?: Record<string, number>; burst?: Record<string, number> };
+  freshness?: FreshnessFigures | null;
   startedAt: Date;
   elapsedMs: number;
 }): Record<string, unknown> {
@@ -208,10 +210,22 @@ export function buildResults(input: {
           db_round_trips: input.ackDb,
         }
       : null,
-    targets: targetChecks(parallel, ack, settings, input.sweep),
+    freshness: input.freshness ?? null,
+    targets: [...targetChecks(parallel, ack, settings, input.sweep), ...freshnessTargets(input.freshness ?? null)],
     seed: SEED,
     phases: { parallel: phaseSummary(parallel), sequential: sequential ? phaseSummary(sequential) : null },
   };
+}
+
+/** Issue 14's cost target for the sweep (a benchmark figure, never a test). */
+export function freshnessTargets(f: FreshnessFigures | null): TargetCheck[] {
+  return [
+    {
+      target: `freshness sweep: paid calls per contact checked ≤ $${FRESHNESS_COST_TARGET_USD}`,
+      measured: f ? `$${f.cost_per_contact_usd ?? "—"} over ${f.contacts_checked} contacts (${f.clickup_requests_per_contact ?? "—"} ClickUp requests each; sweep ${f.status})` : "not measured",
+      met: f && f.cost_per_contact_usd !== null ? f.cost_per_contact_usd <= FRESHNESS_COST_TARGET_USD : null,
+    },
+  ];
 }
 
 function roundAll(o: Record<string, number>): Record<string, number | null> {
@@ -271,6 +285,11 @@ export function renderTable(results: Record<string, unknown>, parallel: PhaseFig
   add("phase duration (ms)", fmt(parallel.duration_ms, 0), sequential ? fmt(sequential.duration_ms, 0) : "");
   add("webhook ack p50 / p99 (ms)", ack ? `${fmt(ack.p50, 1)} / ${fmt(ack.p99, 1)}  (${ack.concurrent} at once, ${ack.non_2xx} non-2xx)` : "—");
   for (const p of ack?.by_burst ?? []) add(`  ignored deliveries, ${p.concurrent === 1 ? "one at a time" : `${p.concurrent} at once`}`, `${fmt(p.p50, 1)} / ${fmt(p.p99, 1)}`);
+  const fr = results.freshness as FreshnessFigures | null;
+  add("freshness sweep: contacts checked (left / replaced / emails dead / unknown)", fr ? `${fr.contacts_checked} (${fr.outcomes.left} / ${fr.outcomes.replaced} / ${fr.outcomes.emails_invalidated} / ${fr.outcomes.unknown})` : "—");
+  add("  paid calls per contact (USD) / ClickUp requests per contact", fr ? `$${fmt(fr.cost_per_contact_usd, 5)} / ${fmt(fr.clickup_requests_per_contact, 2)}` : "—");
+  add("  Claude / Perplexity / Hunter / Jina requests per contact", fr ? `${fmt(fr.requests_per_contact.anthropic, 2)} / ${fmt(fr.requests_per_contact.perplexity, 2)} / ${fmt(fr.requests_per_contact.hunter, 2)} / ${fmt(fr.requests_per_contact.jina, 2)}` : "—");
+  add("  sweep duration (ms)", fr ? fmt(fr.duration_ms, 0) : "—");
 
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(12, ...rows.map((x) => x[1].length));

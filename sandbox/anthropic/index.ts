@@ -6,6 +6,9 @@
 // - `anthropic-version` header required (the real API rejects requests without it).
 // - Validation → 400 invalid_request_error (model, max_tokens, messages, tools, tool_choice,
 //   output_config.format / output_format); unknown model (not `claude-*`) → 404 not_found_error.
+//   A structured-output schema with keywords the API does not support (minimum, maximum,
+//   minLength, maxItems, minItems > 1, ...) → 400, as the real API answers; constraints the SDK moved
+//   into descriptions are read back when the answer is filled, as a model reads them.
 // - Answers: a `tool_use` block whose `input` satisfies the tool's `input_schema` (forced tool, `any`,
 //   or `auto` with client tools), a text block with schema-valid JSON for structured outputs
 //   (`output_config.format` / beta `output_format` of type json_schema), else a text answer. Values come
@@ -232,16 +235,81 @@ function validate(body: unknown): string | undefined {
     if (format === undefined || format === null) continue;
     if (!isObj(format) || format.type !== "json_schema") return `${key === "output_config" ? "output_config.format" : "output_format"}.type: Input should be 'json_schema'`;
     if (!isObj(format.schema)) return `${key === "output_config" ? "output_config.format" : "output_format"}.schema: Field required`;
+    const unsupported = unsupportedSchemaKeyword(format.schema);
+    if (unsupported) return `${key === "output_config" ? "output_config.format" : "output_format"}.schema: ${unsupported}`;
   }
   return undefined;
 }
 
 function outputSchema(req: MessagesRequest): JsonSchema | undefined {
   const f = isObj(req.output_config) ? req.output_config.format : undefined;
-  if (isObj(f) && f.type === "json_schema" && isObj(f.schema)) return f.schema;
+  if (isObj(f) && f.type === "json_schema" && isObj(f.schema)) return constraintsFromDescriptions(f.schema) as JsonSchema;
   const legacy = req.output_format;
-  if (isObj(legacy) && legacy.type === "json_schema" && isObj(legacy.schema)) return legacy.schema;
+  if (isObj(legacy) && legacy.type === "json_schema" && isObj(legacy.schema)) return constraintsFromDescriptions(legacy.schema) as JsonSchema;
   return undefined;
+}
+
+// Structured outputs accept only part of JSON Schema ("JSON Schema limitations",
+// https://platform.claude.com/docs/en/build-with-claude/structured-outputs): no numerical
+// constraints (minimum, maximum, multipleOf), no string length constraints, no array constraints
+// beyond minItems 0 or 1. The API refuses them with 400, e.g. "output_format.schema: For 'integer'
+// type, property 'minimum' is not supported"; the SDKs move them into the field's description.
+const UNSUPPORTED_KEYWORDS: Record<string, string[]> = {
+  integer: ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"],
+  number: ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"],
+  string: ["minLength", "maxLength"],
+  array: ["maxItems", "uniqueItems"],
+  object: ["minProperties", "maxProperties"],
+};
+
+function unsupportedSchemaKeyword(schema: unknown): string | undefined {
+  if (Array.isArray(schema)) {
+    for (const item of schema) {
+      const found = unsupportedSchemaKeyword(item);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isObj(schema)) return undefined;
+  const types = Array.isArray(schema.type) ? schema.type.map(String) : typeof schema.type === "string" ? [schema.type] : [];
+  for (const type of types) {
+    for (const keyword of UNSUPPORTED_KEYWORDS[type] ?? []) if (keyword in schema) return `For '${type}' type, property '${keyword}' is not supported`;
+    if (type === "array" && typeof schema.minItems === "number" && schema.minItems > 1) return `For 'array' type, 'minItems' values other than 0 or 1 are not supported`;
+  }
+  for (const key of ["properties", "$defs", "definitions"] as const) {
+    const children = schema[key];
+    if (isObj(children)) {
+      const found = unsupportedSchemaKeyword(Object.values(children));
+      if (found) return found;
+    }
+  }
+  for (const key of ["items", "anyOf", "allOf", "oneOf"] as const) {
+    const found = unsupportedSchemaKeyword(schema[key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * A model reads the constraints the SDK moved into a description ("… {minimum: 1, maximum: 10}"):
+ * the emulator fills answers with them put back, so its answers respect them as a model's would.
+ */
+function constraintsFromDescriptions(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(constraintsFromDescriptions);
+  if (!isObj(schema)) return schema;
+  const out: Obj = {};
+  for (const [key, value] of Object.entries(schema)) out[key] = key === "enum" || key === "const" ? value : constraintsFromDescriptions(value);
+  const described = typeof schema.description === "string" ? /\{([^{}]*)\}\s*$/.exec(schema.description) : null;
+  if (described) {
+    for (const match of described[1]!.matchAll(/(\w+): ("(?:[^"\\]|\\.)*"|[^,]+)(?:, |$)/g)) {
+      try {
+        if (!(match[1]! in out)) out[match[1]!] = JSON.parse(match[2]!);
+      } catch {
+        // Not JSON: not a constraint the SDK wrote.
+      }
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,14 @@ import { createEmulatorServer, type EmulatorResponse, type EmulatorServer, json 
 import type { FaultShaper } from "../core/faults.ts";
 import { coursesInText, describeCourse, describeStaff, hashString, searchWorld, seededRandom, staffInText } from "../world/index.ts";
 import { fillSchema, type JsonSchema } from "../world/schema-fill.ts";
+import { PerplexityScripts } from "./scripts.ts";
+
+/**
+ * "The name field is required and must be 1-64 alphanumeric characters"
+ * (https://docs.perplexity.ai/docs/grounded-llm/output-control/structured-outputs). The docs do not
+ * show the refusal itself: this answers 400 invalid_request in the API's error envelope.
+ */
+const SCHEMA_NAME = /^[A-Za-z0-9]{1,64}$/;
 
 type Obj = { [key: string]: unknown };
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -67,14 +75,23 @@ export interface PerplexityEmulatorOptions {
   apiKeys?: string[];
 }
 
-export async function startPerplexityEmulator(opts: PerplexityEmulatorOptions = {}): Promise<EmulatorServer> {
-  return createEmulatorServer({
+export interface PerplexityEmulator extends EmulatorServer {
+  /** Scripted answers (also over HTTP: `POST /__emulator/perplexity/script`). */
+  scripts: PerplexityScripts;
+}
+
+export async function startPerplexityEmulator(opts: PerplexityEmulatorOptions = {}): Promise<PerplexityEmulator> {
+  const scripts = new PerplexityScripts();
+  const server = await createEmulatorServer({
     name: "perplexity",
     port: opts.port,
     host: opts.host,
     routes: ["POST /v1/agent", "POST /v1/responses", "POST /chat/completions", "POST /v1/chat/completions"],
     faultShaper: perplexityFaultShaper,
+    onReset: () => scripts.clear(),
     handler: (req) => {
+      const scriptControl = scripts.control(req.method, req.path, req.json);
+      if (scriptControl) return json(scriptControl.status, scriptControl.body);
       if (req.path === "/chat/completions" || req.path === "/v1/chat/completions") {
         return perplexityError(410, "endpoint_retired", "Sonar is now the Agent API: Sonar chat completions were retired on 2026-09-27. Use POST /v1/agent (responses.create).");
       }
@@ -95,11 +112,16 @@ export async function startPerplexityEmulator(opts: PerplexityEmulatorOptions = 
       if (body.stream === true) return perplexityError(400, "invalid_request", "stream: true is not supported by this emulator");
       const rf = body.response_format;
       let schema: JsonSchema | undefined;
+      let schemaName: string | undefined;
       if (rf !== undefined) {
         if (!isObj(rf) || rf.type !== "json_schema" || !isObj(rf.json_schema) || !isObj(rf.json_schema.schema) || typeof rf.json_schema.name !== "string") {
           return perplexityError(400, "invalid_request", "response_format must be {type: 'json_schema', json_schema: {name, schema}}");
         }
+        if (!SCHEMA_NAME.test(rf.json_schema.name)) {
+          return perplexityError(400, "invalid_request", `response_format.json_schema.name must be 1-64 alphanumeric characters, got "${rf.json_schema.name}"`);
+        }
         schema = rf.json_schema.schema;
+        schemaName = rf.json_schema.name;
       }
       const tools = Array.isArray(body.tools) ? body.tools.filter(isObj) : [];
       // Presets carry web search; explicit tools are honoured; a bare model searches only with a web_search tool.
@@ -107,7 +129,8 @@ export async function startPerplexityEmulator(opts: PerplexityEmulatorOptions = 
 
       const text = inputText(body.input, body.instructions);
       const random = seededRandom(hashString(text));
-      const course = coursesInText(text)[0];
+      const named = coursesInText(text);
+      const course = named[0];
       const mentioned = course ? staffInText(course, text) : [];
       const staff = mentioned.length === 1 ? mentioned[0] : undefined;
       const results = searchEnabled && course ? searchWorld(`${course.name} ${course.state}`, 5) : [];
@@ -122,7 +145,9 @@ export async function startPerplexityEmulator(opts: PerplexityEmulatorOptions = 
       let answer: string;
       const annotations: Obj[] = [];
       if (schema) {
-        answer = JSON.stringify(fillSchema(schema, { course, staff, random }));
+        // The answer matches the schema (docs.perplexity.ai/docs/agent-api/output-control: "LLM responses
+        // will match the specified format"); a list of courses holds every course the search found.
+        answer = JSON.stringify(fillSchema(schema, { course, staff, courses: named, random }));
       } else if (course && !(searchEnabled && results.length === 0)) {
         answer = staff ? describeStaff(course, staff) : describeCourse(course);
         if (results[0]) {
@@ -134,6 +159,12 @@ export async function startPerplexityEmulator(opts: PerplexityEmulatorOptions = 
       } else {
         // Includes the no_website case: the search finds nothing, so nothing is claimed.
         answer = course ? `I could not find reliable public information about ${course.name} in ${course.state_name}.` : "I could not find reliable public information about that.";
+      }
+      const scripted = scripts.take(text, schemaName);
+      if (scripted && "error" in scripted) return perplexityError(scripted.error.status, scripted.error.type ?? "scripted_error", scripted.error.message ?? "Scripted error");
+      if (scripted) {
+        answer = "json" in scripted ? JSON.stringify(scripted.json) : scripted.text;
+        annotations.length = 0;
       }
       output.push({
         type: "message",
@@ -172,4 +203,5 @@ export async function startPerplexityEmulator(opts: PerplexityEmulatorOptions = 
       });
     },
   });
+  return Object.assign(server, { scripts });
 }

@@ -4,6 +4,7 @@ import { publicHttpUrl } from "../lib/public-url.ts";
 import type { DomainEmail } from "../providers/hunter.ts";
 import type { Page } from "../providers/jina.ts";
 import { type AgentContext, UNTRUSTED_RULES, domainOf, emailDomain, isMissing, sameSite, untrusted } from "./agent-context.ts";
+import { recordGuard, repairGuards } from "./output-guards.ts";
 
 const STAFF_LINK = /(staff|team|about|contact|leadership|management|directory|pro-?shop|golf-?shop|people|professionals|administration)/i;
 const TARGET_ROLE = /(general manager|\bgm\b|golf pro|professional|director of golf|superintendent|owner|operations|manager|director)/i;
@@ -122,7 +123,7 @@ export async function extractCourseData(ctx: AgentContext, input: { course_name:
       ...pages.map((p) => untrusted(p.url, p.markdown)),
     ].join("\n\n");
     const result = await ctx.call({ step: "A2.extract", agent: "A2", provider: "anthropic" }, () =>
-      anthropic.structured({
+      anthropic.structuredWithRepairs({
         model: ctx.models.cheap,
         system: `You extract facts about a golf course from its website. ${UNTRUSTED_RULES}`,
         content,
@@ -130,7 +131,10 @@ export async function extractCourseData(ctx: AgentContext, input: { course_name:
         maxTokens: 2_000,
       }),
     );
-    if (!isMissing(result)) extraction = result;
+    if (!isMissing(result)) {
+      extraction = result.output;
+      for (const guard of repairGuards("A2", result.repairs)) recordGuard(ctx, guard);
+    }
   }
 
   const domainEmails = await domainSearch;

@@ -3,6 +3,7 @@ import { personKey } from "../lib/person-key.ts";
 import type { DomainEmail } from "../providers/hunter.ts";
 import { type AgentContext, emailDomain, isMissing, sameSite } from "./agent-context.ts";
 import type { StaffMember } from "./a2-data-extractor.ts";
+import { recordGuard, repairGuards } from "./output-guards.ts";
 
 export interface EmailLinkedInOutput {
   email: string | null;
@@ -58,13 +59,14 @@ export async function findEmailAndLinkedIn(
   if (!out.email && !out.linkedin_url && perplexity) {
     const research = await ctx.call(label("research", "perplexity"), () =>
       perplexity.research({
-        schemaName: "contact_email",
+        schemaName: "ContactEmail",
         instructions: "You find published work contact details of golf course staff. Use null when not found; never guess an address.",
         query: `Work email address and LinkedIn profile of ${person.name}, ${person.title} at ${input.course_name} (${domain}).`,
         schema: Research,
       }),
     );
     if (!isMissing(research)) {
+      for (const guard of repairGuards("A3", research.repairs, person.name)) recordGuard(ctx, guard);
       out.linkedin_url = linkedinProfile(research.answer.linkedin_url);
       const email = research.answer.email?.toLowerCase().trim() ?? null;
       if (email && z.email().safeParse(email).success) out = { ...out, email, email_source: "research" };

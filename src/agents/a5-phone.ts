@@ -2,6 +2,7 @@ import { z } from "zod";
 import { normalizePhone } from "../lib/phone.ts";
 import { type AgentContext, isMissing } from "./agent-context.ts";
 import type { StaffMember } from "./a2-data-extractor.ts";
+import { recordGuard, repairGuards } from "./output-guards.ts";
 
 export interface PhoneOutput {
   phone: string | null;
@@ -32,12 +33,13 @@ export async function findPhone(
   if (!perplexity) return { phone: null, phone_type: null, phone_source: null };
   const research = await ctx.call({ step: `A5.research:${input.key}`, agent: "A5", provider: "perplexity", contact: input.person.name }, () =>
     perplexity.research({
-      schemaName: "contact_phone",
+      schemaName: "ContactPhone",
       instructions: "You find published phone numbers of golf course staff. Use null when none is published.",
       query: `Direct phone number of ${input.person.name}, ${input.person.title} at ${input.course_name}.`,
       schema: Research,
     }),
   );
+  if (!isMissing(research)) for (const guard of repairGuards("A5", research.repairs, input.person.name)) recordGuard(ctx, guard);
   const phone = isMissing(research) ? null : normalizePhone(research.answer.phone);
   return phone ? { phone, phone_type: "direct", phone_source: "research" } : { phone: null, phone_type: null, phone_source: null };
 }

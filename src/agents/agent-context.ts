@@ -4,6 +4,7 @@ import type { HunterClient } from "../providers/hunter.ts";
 import type { JinaClient } from "../providers/jina.ts";
 import type { PerplexityClient } from "../providers/perplexity.ts";
 import type { Called } from "../providers/usage.ts";
+import type { OutputRepair } from "../providers/structured-output.ts";
 
 export type AgentName = "A1" | "A2" | "A3" | "A5" | "A6" | "A6.5" | "A7" | "A8";
 
@@ -24,6 +25,31 @@ export interface CallLabel {
   contact?: string | undefined;
 }
 
+/** What a guard on a model's answer did (see `output-guards.ts`): the provider's mends, or a plausibility guard. */
+export type GuardName =
+  | OutputRepair["action"]
+  | "implausible_water_hazards"
+  | "implausible_holes"
+  | "implausible_tenure"
+  | "duplicate_starters"
+  | "too_few_starters"
+  | "tied_opportunities"
+  | "boilerplate"
+  | "segment_echo";
+
+/** One guard that fired, as the run records it (`enrichment_runs.guards`). */
+export interface OutputGuard {
+  agent: AgentName;
+  guard: GuardName;
+  /** The field it fired on ("water_hazard_count", "conversation_starters", "opportunities.range_ball_buy"). */
+  field: string;
+  /** What the model said. */
+  raw: unknown;
+  /** What was kept instead (null: left empty). */
+  value: unknown;
+  contact?: string;
+}
+
 /** What `call` returns when the call was not made: the spend cap was reached, or it kept failing. */
 export type Missing = { missing: "spend_cap" | "failed"; error?: string };
 
@@ -41,6 +67,11 @@ export interface AgentContext {
   log: Logger;
   /** A paid or counted provider call. `critical` calls throw when they keep failing; others come back as Missing. */
   call<T>(label: CallLabel, fn: () => Promise<Called<T>>, opts?: { critical?: boolean }): Promise<T | Missing>;
+  /**
+   * Where a guard that fired on a model's answer goes (the run's ledger, via the pipeline). Agents
+   * are replayed from memoized answers, so a replay records the same guards again.
+   */
+  guard?(guard: OutputGuard): void;
 }
 
 /** The domain of a URL without `www.` ("https://www.example.com/x" → "example.com"). */

@@ -34,6 +34,16 @@ export interface LeadContact {
   tenure_years: number | null;
   previous_clubs: string[];
   sources: string[];
+  /** Set when the address is a role mailbox or shared with other contacts of the course (see mailboxNotes). */
+  mailbox?: LeadMailbox;
+}
+
+/** What a rep should know about a contact's address before writing to it. */
+export interface LeadMailbox {
+  /** info@, proshop@, golf@…: a mailbox for a function, read by whoever holds it. */
+  role: boolean;
+  /** The other contacts of the course with the same address ("Name (Title)"). */
+  shared_with: string[];
 }
 
 /** The app's field keys, mapped to field ids by the `clickup` settings. */
@@ -42,7 +52,17 @@ export type LeadFieldKey =
 
 export type LeadFieldValues = Partial<Record<LeadFieldKey, string | number>>;
 
-const SEGMENT_LABEL: Record<Segment, string> = { "high-end": "High-End", budget: "Budget", both: "Both" };
+const SEGMENT_LABEL: Record<Segment, string> = { "high-end": "High-End", budget: "Budget", both: "Both high-end and budget" };
+
+/**
+ * The segment once, in words, with its confidence and the reasoning: "Both high-end and budget
+ * (7/10) — Members plus…". A reasoning that only restates the segment ("both") is left out.
+ */
+export function segmentInWords(intel: Pick<LeadIntel, "segment" | "segment_confidence" | "segment_reasoning">, withReasoning = true): string {
+  const reasoning = intel.segment_reasoning?.trim() ?? "";
+  const restated = reasoning.replace(/\b(?:segment|both|high[\s-]*end|budget|and)\b/gi, "").replace(/[\W_]+/g, "") === "";
+  return `${SEGMENT_LABEL[intel.segment]} (${intel.segment_confidence}/10)${withReasoning && !restated ? ` — ${reasoning}` : ""}`;
+}
 
 export function humanizeOpportunity(key: string): string {
   const words = key.replace(/_/g, " ");
@@ -88,13 +108,81 @@ export function leadFieldValues(contact: LeadContact, course: LeadCourse, intel:
   return values;
 }
 
+/**
+ * Local parts of role addresses: mailboxes for a function rather than a person. The general ones are
+ * a subset of mixmaxhq/role-based-email-addresses (MIT, the list email tools commonly use) and of
+ * SendGrid's "Role Addresses" examples (abuse@, admin@, billing@, info@, jobs@, sales@, support@…);
+ * the golf ones (proshop@, golf@, pro@, clubhouse@, teetimes@…) are ours. Compared after
+ * lower-casing, dropping a +tag, dots, hyphens, underscores and trailing digits ("Pro.Shop2" → "proshop").
+ */
+export const ROLE_MAILBOXES: ReadonlySet<string> = new Set([
+  // general (mixmax / SendGrid)
+  "abuse", "accounting", "accounts", "admin", "administrator", "billing", "booking", "bookings", "careers", "catering",
+  "concierge", "contact", "contactus", "customerservice", "enquiries", "enquiry", "events", "frontdesk", "frontoffice",
+  "general", "gm", "hello", "help", "hr", "info", "information", "inquiries", "inquiry", "jobs", "mail", "manager",
+  "marketing", "media", "members", "membership", "memberservices", "news", "newsletter", "noreply", "office",
+  "orders", "postmaster", "reception", "reservations", "restaurant", "sales", "service", "shop", "staff", "store",
+  "superintendent", "support", "team", "webmaster",
+  // golf courses
+  "academy", "banquets", "clubhouse", "golf", "golfpro", "golfshop", "grill", "grounds", "leagues", "lessons",
+  "maintenance", "outings", "pro", "pros", "proshop", "range", "starter", "teetime", "teetimes", "tournaments", "weddings",
+]);
+
+/** The normalized local part of an address ("Pro.Shop+x@club.com" → "proshop"), or null. */
+function mailboxName(email: string): string | null {
+  const at = email.lastIndexOf("@");
+  if (at <= 0) return null;
+  return email.slice(0, at).toLowerCase().replace(/\+.*$/, "").replace(/[._-]/g, "").replace(/\d+$/, "") || null;
+}
+
+export function isRoleAddress(email: string): boolean {
+  const name = mailboxName(email);
+  return name !== null && ROLE_MAILBOXES.has(name);
+}
+
+/**
+ * Per contact (by key), what its address is: a role mailbox, and who else of the course has the same
+ * one. Contacts whose address is neither are left out.
+ */
+export function mailboxesOf(contacts: { key: string; name: string; title: string; email: string | null }[]): Map<string, LeadMailbox> {
+  const byAddress = new Map<string, typeof contacts>();
+  for (const c of contacts) {
+    const address = c.email?.trim().toLowerCase();
+    if (address) byAddress.set(address, [...(byAddress.get(address) ?? []), c]);
+  }
+  const out = new Map<string, LeadMailbox>();
+  for (const [address, holders] of byAddress) {
+    const role = isRoleAddress(address);
+    for (const c of holders) {
+      const others = holders.filter((o) => o.key !== c.key).map((o) => (o.title ? `${o.name} (${o.title})` : o.name));
+      if (role || others.length) out.set(c.key, { role, shared_with: others });
+    }
+  }
+  return out;
+}
+
+/** The lines a rep reads first when the address is a role mailbox or shared; none otherwise. */
+export function mailboxNotes(contact: LeadContact): string[] {
+  const box = contact.mailbox;
+  if (!contact.email || !box || (!box.role && !box.shared_with.length)) return [];
+  const lines = ["## Before You Write"];
+  if (box.role) lines.push(`- **Role address:** ${contact.email} is a general mailbox (${contact.email.slice(0, contact.email.lastIndexOf("@") + 1)}), not ${contact.name}'s own: whoever reads it may answer, and it may not reach ${contact.name} at all.`);
+  if (box.shared_with.length) {
+    const others = box.shared_with.length > 1 ? `${box.shared_with.slice(0, -1).join(", ")} and ${box.shared_with[box.shared_with.length - 1]}` : box.shared_with[0];
+    const many = box.shared_with.length > 1;
+    lines.push(`- **Shared address:** ${others} ${many ? "have" : "has"} the same address, on ${many ? "their own lead tasks" : "their own lead task"}. An email to it reaches all of them: write once, not to each.`);
+  }
+  lines.push("");
+  return lines;
+}
+
 export function leadDescription(contact: LeadContact, course: LeadCourse, intel: LeadIntel | null): string {
-  const lines: string[] = [];
+  const lines: string[] = [...mailboxNotes(contact)];
   if (intel) {
     lines.push("## Pre-Written Conversation Starters");
     intel.conversation_starters.forEach((s, i) => lines.push(`${i + 1}. [${s.score}/10] "${s.text}"`));
     lines.push("", "## Course Intel");
-    lines.push(`- **Segment:** ${SEGMENT_LABEL[intel.segment]} (${intel.segment_confidence}/10)${intel.segment_reasoning ? ` — ${intel.segment_reasoning}` : ""}`);
+    lines.push(`- **Segment:** ${segmentInWords(intel)}`);
     lines.push(`- **Top opportunities:** ${topOpportunities(intel.opportunities).slice(0, 3).map(([k, v]) => `${humanizeOpportunity(k)} (${v}/10)`).join(", ")}`);
     if (course.water_hazard_count !== null) lines.push(`- **Water hazards:** ${course.water_hazard_count} (${course.water_hazard_confidence ?? "unknown"} confidence)`);
     lines.push(`- ${intel.summary}`);
@@ -102,7 +190,8 @@ export function leadDescription(contact: LeadContact, course: LeadCourse, intel:
     lines.push("## Course Intel", "Not available for this run (see the run's job for why).");
   }
   lines.push("", "## Contact");
-  lines.push(`- **Email:** ${contact.email ? `${contact.email}${contact.email_status ? ` (${contact.email_status})` : ""}` : "not found"}`);
+  const boxNote = contact.mailbox ? [contact.mailbox.role ? "role address" : null, contact.mailbox.shared_with.length ? "shared" : null].filter(Boolean).join(", ") : "";
+  lines.push(`- **Email:** ${contact.email ? `${contact.email}${contact.email_status ? ` (${contact.email_status})` : ""}${boxNote ? ` — ${boxNote}` : ""}` : "not found"}`);
   lines.push(`- **Phone:** ${internationalPhone(contact.phone) ?? "not found"}${contact.phone_source ? ` (${contact.phone_source.replace(/_/g, " ")})` : ""}`);
   if (contact.linkedin_url) lines.push(`- **LinkedIn:** ${contact.linkedin_url}`);
   if (contact.tenure_years !== null) lines.push(`- **Tenure:** ${contact.tenure_years} years`);
@@ -136,7 +225,7 @@ export function intakeSummary(input: {
   const { course, intel } = input;
   const lines = [`## ${course.course_name}, ${course.state}`];
   lines.push(`- **Website:** ${course.website ?? "not found"}`);
-  if (intel) lines.push(`- **Segment:** ${SEGMENT_LABEL[intel.segment]} (${intel.segment_confidence}/10)`);
+  if (intel) lines.push(`- **Segment:** ${segmentInWords(intel, false)}`);
   lines.push(`- **Water hazards:** ${course.water_hazard_count ?? "unknown"}${course.water_hazard_confidence ? ` (${course.water_hazard_confidence} confidence)` : ""}`);
   if (input.status === "partial") lines.push("- **Note:** some lookups did not complete; the job lists which.");
   lines.push("", `### Contacts (${input.contacts.length})`);

@@ -6,8 +6,8 @@ import type { ClickUpCall, ClickUpPriority } from "./call.ts";
 import { taskUrl } from "./call.ts";
 import type { ClickUpClient } from "./client.ts";
 import { type LeadSynced, type LeadSyncResult, leadPlanRequests, planLeadTask, type LeadTaskInput, writeLeadTask } from "./clickup-sync.ts";
-import type { ClickUpSettings, LeadStatusKey } from "./config.ts";
-import { intakeSummary, type LeadContact, type LeadCourse, type LeadIntel } from "./lead-content.ts";
+import { type ClickUpSettings, INTAKE_STATUSES, type LeadStatusKey } from "./config.ts";
+import { intakeSummary, type LeadContact, type LeadCourse, type LeadIntel, mailboxesOf } from "./lead-content.ts";
 
 export interface LeadToWrite {
   contact_id: string;
@@ -24,11 +24,14 @@ export async function writeLeadTasks(
   input: { settings: ClickUpSettings; course: LeadCourse; intel: LeadIntel | null; assignee: number | null; leads: LeadToWrite[] },
 ): Promise<LeadSyncResult[]> {
   const { settings } = input;
+  // Contacts of the course sharing one address, and role mailboxes, are flagged on each of their tasks.
+  const mailboxes = mailboxesOf(input.leads.map((l) => ({ key: l.key, name: l.contact.name, title: l.contact.title, email: l.contact.email })));
   return Promise.all(
     input.leads.map(async (lead) => {
+      const mailbox = mailboxes.get(lead.key);
       const taskInput: LeadTaskInput = {
         settings, contactId: lead.contact_id, existingTaskId: lead.existing_task_id, synced: lead.synced,
-        contact: lead.contact, course: input.course, intel: input.intel, assignee: input.assignee,
+        contact: mailbox ? { ...lead.contact, mailbox } : lead.contact, course: input.course, intel: input.intel, assignee: input.assignee,
       };
       const { plan, synced } = planLeadTask(taskInput);
       if (plan.kind === "unchanged") {
@@ -57,27 +60,41 @@ export async function markIntakeEnriching(call: ClickUpCall, settings: ClickUpSe
   });
 }
 
-/** An intake task's outcome: one update (status, and the summary when there is one) and one comment that notifies the rep. */
+/**
+ * An intake task's outcome: one update (status, and the summary when there is one) and one comment
+ * that notifies the rep. Without settings (not set up, or the database is down) the statuses are the
+ * names `npm run clickup:setup` requires, so a failure still reaches the rep.
+ */
 export async function writeIntakeOutcome(
   call: ClickUpCall,
-  settings: ClickUpSettings,
+  settings: ClickUpSettings | null,
   input: { name: string; task_id: string; status: "enriched" | "needs_attention"; summary?: string; comment: string },
 ): Promise<void> {
-  const status = input.status === "enriched" ? settings.statuses.intake.enriched : settings.statuses.intake.needs_attention;
+  const statuses = settings?.statuses.intake ?? INTAKE_STATUSES;
+  const status = input.status === "enriched" ? statuses.enriched : statuses.needs_attention;
   // One reservation for both requests: the rep's outcome is one wait at the gate, not two. The
   // update is safe to repeat; a retried comment first looks for the one an earlier attempt left.
   await call(input.name, { priority: "interactive", requests: 2 }, async (client, ctx) => {
     await client.updateTask(input.task_id, { status, ...(input.summary !== undefined ? { markdown_content: input.summary } : {}) });
-    if (ctx.retry && (await hasComment(client, input.task_id, input.comment, settings.app_user_id))) return true;
+    if (ctx.retry && (await hasComment(client, input.task_id, input.comment, settings?.app_user_id))) return true;
+    await client.createTaskComment(input.task_id, { comment_text: input.comment, notify_all: true });
+    return true;
+  });
+}
+
+/** A comment on an intake task that changes nothing else (e.g. which state the app found). */
+export async function commentOnIntake(call: ClickUpCall, settings: ClickUpSettings | null, input: { name: string; task_id: string; comment: string }): Promise<void> {
+  await call(input.name, { priority: "interactive", requests: 1 }, async (client, ctx) => {
+    if (ctx.retry && (await hasComment(client, input.task_id, input.comment, settings?.app_user_id))) return true;
     await client.createTaskComment(input.task_id, { comment_text: input.comment, notify_all: true });
     return true;
   });
 }
 
 /** Whether the app already left this comment on the task (an earlier attempt that did reach ClickUp). */
-async function hasComment(client: ClickUpClient, taskId: string, text: string, appUserId: number): Promise<boolean> {
+async function hasComment(client: ClickUpClient, taskId: string, text: string, appUserId: number | undefined): Promise<boolean> {
   const comments = await client.getTaskComments(taskId);
-  return comments.some((c) => c.comment_text === text && (c.user?.id === undefined || c.user.id === appUserId));
+  return comments.some((c) => c.comment_text === text && (appUserId === undefined || c.user?.id === undefined || c.user.id === appUserId));
 }
 
 /** What an intake task says about a course's leads (the lead tasks linked). */

@@ -94,32 +94,44 @@ export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCours
       return outcome;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      // The admin alert: one error-level line with the reason (and, once ClickUp is wired, a comment on the intake task).
+      // The admin alert: one error-level line with the technical reason (the job and the run keep it
+      // too); the rep gets a plain sentence on the intake task (reportFailureToClickUp).
       log.error("run_failed", { alert: "admin", course_id: courseId, error: reason, cost: ledger.spentUsd });
       const outcome: RunOutcome = { status: "failed", course_id: courseId, error: reason, cost_usd: ledger.spentUsd, duration_ms: Date.now() - startedAt };
       const failedCourseId = courseId;
+      let markError: unknown = null;
       if (failedCourseId) {
-        await step.do("mark_failed", RETRIED, async () => {
-          await runtime.store().call(
-            "fail_enrichment_run",
-            {
-              run_id: params.job_id,
-              course_id: failedCourseId,
-              error: reason,
-              duration_ms: outcome.duration_ms,
-              cost_usd: outcome.cost_usd,
-              agent_calls: [...ledger.calls.values()].map(({ started_at: _s, ...call }) => call),
-            },
-            FailRunResult,
-          );
-          return true;
-        });
+        try {
+          await step.do("mark_failed", RETRIED, async () => {
+            await runtime.store().call(
+              "fail_enrichment_run",
+              {
+                run_id: params.job_id,
+                course_id: failedCourseId,
+                error: reason,
+                duration_ms: outcome.duration_ms,
+                cost_usd: outcome.cost_usd,
+                agent_calls: [...ledger.calls.values()].map(({ started_at: _s, ...call }) => call),
+                // What the output guards changed before the run failed (the benchmark and dashboard count them).
+                guards: ledger.sortedGuards,
+              },
+              FailRunResult,
+            );
+            return true;
+          });
+        } catch (failWriteError) {
+          // The database is down too: the rep is still told, then the watchdog records the failure.
+          markError = failWriteError;
+          log.error("run_fail_write_failed", { alert: "admin", course_id: failedCourseId, error: failWriteError });
+        }
       }
       try {
-        await reportFailureToClickUp(runtime, reason);
+        await reportFailureToClickUp(runtime, error);
       } catch (alertError) {
-        log.error("clickup_alert_failed", { error: alertError });
+        log.error("clickup_alert_failed", { alert: "admin", error: alertError });
       }
+      // Not reported finished: the instance errors, and the coordinator's watchdog fails the run in the database.
+      if (markError) throw markError;
       await step.do("report_failed", RETRIED, async () => {
         await coordinator.runFinished(params.job_id, outcome, event.instanceId);
         return true;

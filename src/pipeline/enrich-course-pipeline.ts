@@ -8,7 +8,8 @@ import { findContactBackground, type BackgroundOutput } from "../agents/a65-cont
 import { countWaterHazards, type WaterHazardOutput } from "../agents/a7-water-hazards.ts";
 import type { ClickUpCall } from "../clickup/call.ts";
 import { type ClickUpRunContext, assigneeFor, loadClickUpContext, type LeadSynced } from "../clickup/clickup-sync.ts";
-import type { LeadContact, LeadCourse, LeadIntel } from "../clickup/lead-content.ts";
+import { type LeadContact, type LeadCourse, type LeadIntel, segmentInWords } from "../clickup/lead-content.ts";
+import { lookupsInWords, problemOfFailure, repMessage, RepProblemError } from "../clickup/rep-messages.ts";
 import { intakeSummaryOf, markIntakeEnriching, writeIntakeOutcome, writeLeadTasks } from "../clickup/write-back.ts";
 import type { EnrichCourseParams, JobAudience } from "./jobs.types.ts";
 import type { AppConfig } from "../env.ts";
@@ -72,6 +73,8 @@ export const CLICKUP_NOT_SET_UP = "ClickUp not set up";
  *                                            → apply_enrichment (one atomic write) → callbacks
  */
 export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<PipelineResult> {
+  // Guards that fire on the models' answers land in the run's ledger (and so on the run's row).
+  const agents: AgentContext = { ...rt.agents, guard: (guard) => rt.ledger.guard(guard) };
   // The ClickUp settings first: a run that fails at once must still be able to tell the rep.
   const clickup = rt.clickup ? await rt.step("clickup_context", () => loadClickUpContext(rt.store())) : null;
   rt.clickupContext = clickup;
@@ -86,7 +89,7 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
   const [site, profile] = await all([
     async () => {
       const [found] = await Promise.all([
-        findCourseWebsite(rt.agents, course),
+        findCourseWebsite(agents, course),
         // A status the rep sees while the agents work: ClickUp being down must not stop the enrichment.
         rt.clickup && settings && intakeTaskId
           ? markIntakeEnriching(rt.clickup, settings, intakeTaskId).catch((error: unknown) => rt.log.warn("clickup_intake_enriching_failed", { error }))
@@ -94,24 +97,29 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
       ]);
       return found;
     },
-    () => countWaterHazards(rt.agents, { course_name: course.course_name, state: course.state }),
+    () => countWaterHazards(agents, { course_name: course.course_name, state: course.state }),
   ] as const);
-  if (!site.website || !site.domain) throw new PermanentError(`no website found for ${course.course_name} (${course.state})`);
+  if (!site.website || !site.domain) {
+    throw new RepProblemError({ kind: "no_website", course_name: course.course_name, state: course.state }, `no website found for ${course.course_name} (${course.state})`);
+  }
   const website = site.website;
   const domain = site.domain;
 
   const [people, courseIntel] = await all([
     async () => {
-      const extracted = await extractCourseData(rt.agents, { course_name: course.course_name, website, domain });
+      const extracted = await extractCourseData(agents, { course_name: course.course_name, website, domain });
       // One person, one contact: "Anne-Marie Lee" and "Anne Marie Lee" on two pages are the same key.
       const data = { ...extracted, staff: uniquePeople(extracted.staff) };
       if (data.staff.length === 0) {
-        throw new PermanentError(`no staff found for ${course.course_name}${data.site_error ? ` (${data.site_error})` : ""}`);
+        throw new RepProblemError(
+          { kind: "no_staff", course_name: course.course_name, state: course.state, site_unreachable: !!data.site_error },
+          `no staff found for ${course.course_name}${data.site_error ? ` (${data.site_error})` : ""}`,
+        );
       }
-      const contacts = await all(data.staff.map((person) => () => enrichContact(rt.agents, all, course, domain, data, person)));
+      const contacts = await all(data.staff.map((person) => () => enrichContact(agents, all, course, domain, data, person)));
       return { data, contacts };
     },
-    () => writeCourseIntel(rt.agents, { course_name: course.course_name, state: course.state, website, profile }),
+    () => writeCourseIntel(agents, { course_name: course.course_name, state: course.state, website, profile }),
   ] as const);
   const intel = { profile, courseIntel };
 
@@ -248,8 +256,8 @@ async function writeToClickUp(
     const found = saved.length;
     const outcome =
       status === "succeeded"
-        ? `Enriched ${course.course_name}: ${found} contact${found === 1 ? "" : "s"}${leadIntel ? `, ${leadIntel.segment} (${leadIntel.segment_confidence}/10)` : ""}. Lead tasks are in New Leads.`
-        : `Enriched ${course.course_name} with gaps: ${found} contact${found === 1 ? "" : "s"}, some lookups did not complete (${[...new Set(rt.ledger.incomplete.map((c) => c.agent))].join(", ")}).`;
+        ? `Enriched ${course.course_name}: ${found} contact${found === 1 ? "" : "s"}${leadIntel ? `, ${segmentInWords(leadIntel, false)}` : ""}. Lead tasks are in New Leads.`
+        : `Enriched ${course.course_name} with gaps: ${found} contact${found === 1 ? "" : "s"}, some lookups did not complete (${lookupsInWords(rt.ledger.incomplete.map((c) => c.agent))}).`;
     await Promise.all([
       recording,
       ...suggesting.map((note) =>
@@ -289,15 +297,31 @@ async function writeToClickUp(
   }
 }
 
-/** The failed run's admin alert on every intake task that asked for the course: status "needs attention" and a comment with the reason. */
-export async function reportFailureToClickUp(rt: PipelineRuntime, reason: string): Promise<void> {
+/**
+ * A failed run on every intake task that asked for the course: status "needs attention" and a plain
+ * comment for the rep (what went wrong, what to type instead). The technical reason stays in the
+ * log, the job and the database. Without settings (not set up, or the database is down) the status
+ * names are the ones setup requires.
+ */
+export async function reportFailureToClickUp(rt: PipelineRuntime, error: unknown): Promise<void> {
   const call = rt.clickup;
-  const settings = rt.clickupContext?.settings;
   const intakeTaskId = rt.params.course.clickup_task_id;
-  if (!call || !settings || !intakeTaskId) return;
+  if (!call || !intakeTaskId) return;
+  const settings = rt.clickupContext?.settings ?? null;
+  const { course_name = null, state = null } = rt.params.course;
+  let problem = problemOfFailure(error, { course_name, state });
+  // No website or staff because the spend cap stopped the lookups is the cap's doing.
+  if ((problem.kind === "no_website" || problem.kind === "no_staff") && rt.ledger.incomplete.some((c) => c.status === "skipped")) {
+    problem = { kind: "spend_cap", course_name: problem.course_name };
+  }
+  const comment = repMessage(problem);
+  rt.log.info("clickup_intake_failure_told", { problem: problem.kind });
   const audience = await rt.audience().catch(() => ({ callback_urls: [], intake_task_ids: [] }) satisfies JobAudience);
   for (const taskId of new Set([intakeTaskId, ...audience.intake_task_ids])) {
-    await writeIntakeOutcome(call, settings, { name: `clickup_intake_failed:${taskId}`, task_id: taskId, status: "needs_attention", comment: `Enrichment failed: ${reason}` });
+    // One task ClickUp refuses (deleted meanwhile) must not keep the others from being told.
+    await writeIntakeOutcome(call, settings, { name: `clickup_intake_failed:${taskId}`, task_id: taskId, status: "needs_attention", comment }).catch((alertError: unknown) =>
+      rt.log.error("clickup_alert_failed", { alert: "admin", task_id: taskId, error: alertError }),
+    );
   }
 }
 
@@ -319,7 +343,7 @@ async function enrichContact(ctx: AgentContext, all: RunAll, course: CourseRecor
   const [email, phone, background] = await all([
     () => findEmailAndLinkedIn(ctx, { course_name: course.course_name, domain, person, known: data.domain_emails, key }),
     () => findPhone(ctx, { course_name: course.course_name, person, hunterPhone: listed?.phone ?? null, coursePhone: data.course.phone, key }),
-    () => findContactBackground(ctx, { course_name: course.course_name, state: course.state, person, key }),
+    () => findContactBackground(ctx, { course_name: course.course_name, state: course.state, person, key, course_founded: data.course.founded }),
   ] as const);
   return { person, email, phone, background };
 }
@@ -423,6 +447,7 @@ function applyPayload(
       sources: { staff: person.source, background: background.sources },
     })),
     agent_calls: [...rt.ledger.calls.values()].map(({ started_at: _started, ...call }) => call),
+    guards: rt.ledger.sortedGuards,
   };
 }
 

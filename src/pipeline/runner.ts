@@ -1,4 +1,5 @@
 import type { CallLabel } from "../agents/agent-context.ts";
+import type { OutputGuard } from "../agents/output-guards.ts";
 import type { CallUsage } from "../providers/usage.ts";
 
 /** What a run records of one provider call (an `agent_calls` row). */
@@ -24,6 +25,8 @@ export interface AgentCallRecord {
  */
 export class RunLedger {
   readonly calls = new Map<string, AgentCallRecord>();
+  /** Guards that fired on the models' answers (what, the raw value); persisted on the run. */
+  readonly guards: OutputGuard[] = [];
   readonly spendCapUsd: number;
 
   constructor(spendCapUsd: number) {
@@ -43,6 +46,17 @@ export class RunLedger {
 
   record(call: AgentCallRecord): void {
     this.calls.set(call.call_key, call);
+  }
+
+  guard(guard: OutputGuard): void {
+    // A guard is evidence, never a reason to lose the result: its row is always valid.
+    this.guards.push({ ...guard, field: guard.field || "(answer)", raw: guard.raw ?? null, value: guard.value ?? null });
+  }
+
+  /** The guards in a stable order (agents run in parallel, so they fire in any order). */
+  get sortedGuards(): OutputGuard[] {
+    const key = (g: OutputGuard) => `${g.agent}|${g.contact ?? ""}|${g.field}|${g.guard}`;
+    return [...this.guards].sort((a, b) => key(a).localeCompare(key(b)));
   }
 
   /** Calls that came back without data (spend cap, or failing after retries): the run is then `partial`. */

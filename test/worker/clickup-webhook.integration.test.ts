@@ -33,20 +33,21 @@ describe("POST /webhooks/clickup (integration)", () => {
       expect(courses).toEqual([{ course_name: courseName, state: "VA", status: "enriched", clickup_intake_task_id: taskId }]);
     });
 
-    it("an intake task that names no state starts no run: the task says what to type, in needs attention", async () => {
+    it("an intake task that names no state (and no course has its name) starts no run: the task says what to type, in needs attention", async () => {
       await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
       await using resolvers = await introspectWorkflow(env.RESOLVE_INTAKE_TASK);
-      const taskId = await createIntakeTask(uniqueCourseName("Stateless"));
+      const name = uniqueCourseName("Stateless");
+      const taskId = await createIntakeTask(name);
       expect((await deliverClickUp(taskCreated(taskId))).status).toBe(200);
       const [resolver] = await resolvers.get();
       await resolver!.waitForStatus("complete");
-      expect(await resolver!.getOutput()).toMatchObject({ outcome: "refused", reason: expect.stringContaining("which state") });
+      expect(await resolver!.getOutput()).toMatchObject({ outcome: "refused", problem: "course_not_found", reason: expect.stringContaining("names no state") });
       expect(await workflows.get()).toHaveLength(0);
       const comments = await eventually(async () => {
         const list = await clickupComments(taskId);
         return list.length ? list : null;
       }, "the comment");
-      expect(comments[0]!.comment_text).toMatch(/name it like "Richmond Country Club, VA"/);
+      expect(comments[0]!.comment_text).toMatch(new RegExp(`create a new task in Intake with the state after a comma, like "${name}, VA"`));
       expect((await clickupTask(taskId)).status.status).toBe("needs attention");
     });
 

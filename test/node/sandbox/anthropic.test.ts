@@ -1,7 +1,9 @@
 // The Anthropic emulator, driven by the real @anthropic-ai/sdk client.
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { zodOutputFormat } from "@anthropic-ai/sdk/helpers/zod";
 import { z } from "zod";
+import { createAnthropicClient } from "../../../src/providers/anthropic.ts";
 import { type AnthropicEmulator, startAnthropicEmulator } from "../../../sandbox/anthropic/index.ts";
 import { INJECTION } from "../../../sandbox/world/index.ts";
 
@@ -140,11 +142,11 @@ describe("answers", () => {
     expect(JSON.stringify(msg.content)).not.toContain(INJECTION.attackerEmail);
   });
 
-  it("returns schema-valid JSON text for structured outputs (output_config.format)", async () => {
+  it("returns schema-valid JSON text for structured outputs (output_config.format, the schema as the SDK's zod helper sends it)", async () => {
     const msg = await client.messages.create({
       model: HAIKU,
       max_tokens: 2000,
-      output_config: { format: { type: "json_schema", schema: z.toJSONSchema(CourseIntel) as { [k: string]: unknown } } },
+      output_config: { format: { type: "json_schema", schema: zodOutputFormat(CourseIntel).schema } },
       messages: [{ role: "user", content: "Eagle's Landing Resort & Golf, Arizona" }],
     });
     const text = msg.content[0];
@@ -265,5 +267,55 @@ describe("faults through the SDK", () => {
     em.faults.add({ route: "POST /v1/messages", kind: "timeout", times: 1 });
     const err = await client.messages.create({ model: HAIKU, max_tokens: 10, messages: [{ role: "user", content: "x" }] }, { timeout: 200 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIConnectionTimeoutError);
+  });
+});
+
+describe("structured outputs: what the API refuses, and how our client reads an answer out of range", () => {
+  it("refuses a schema with numerical, length or array constraints, as the API does (the SDK moves them into descriptions)", async () => {
+    for (const schema of [z.object({ n: z.number().int().min(1) }), z.object({ s: z.string().max(5) }), z.object({ a: z.array(z.string()).min(3) })]) {
+      const err = await client.messages
+        .create({ model: HAIKU, max_tokens: 100, messages: [{ role: "user", content: "x" }], output_config: { format: { type: "json_schema", schema: z.toJSONSchema(schema) as { [k: string]: unknown } } } })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((err as InstanceType<typeof Anthropic.BadRequestError>).message).toMatch(/output_config\.format\.schema: For '\w+' type, (property )?'\w+'/);
+    }
+    const transformed = zodOutputFormat(z.object({ n: z.number().int().min(1).max(10) })).schema;
+    expect(JSON.stringify(transformed)).toContain("minimum: 1");
+    const ok = await client.messages.create({ model: HAIKU, max_tokens: 100, messages: [{ role: "user", content: "x" }], output_config: { format: { type: "json_schema", schema: transformed } } });
+    const n = (JSON.parse(ok.content[0]?.type === "text" ? ok.content[0].text : "{}") as { n: number }).n;
+    // The emulator reads the bounds back from the description, as a model would.
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(n).toBeLessThanOrEqual(10);
+  });
+
+  const Intel = z.object({ segment: z.enum(["high-end", "budget", "both"]), confidence: z.number().int().min(1).max(10), starters: z.array(z.string()).min(1).max(2) });
+  const ours = () => createAnthropicClient({ apiKey: "sk-ant-test", baseUrl: em.url });
+
+  it("a score of 11 is clamped to 10 without another call; a long list keeps its first items", async () => {
+    em.script({ match: { contains: "Pinecrest" }, response: { json: { segment: "budget", confidence: 11, starters: ["a", "b", "c"] } } });
+    const { value } = await ours().structuredWithRepairs({ model: SONNET, system: "s", content: "Pinecrest", schema: Intel, maxTokens: 500, clamp: ["confidence"] });
+    expect(value.output).toEqual({ segment: "budget", confidence: 10, starters: ["a", "b"] });
+    expect(value.repairs.map((r) => r.action)).toEqual(["clamped", "truncated"]);
+    expect(em.recorder.list({ route: "POST /v1/messages" })).toHaveLength(1);
+  });
+
+  it("anything else gets one repair call that carries the validation errors, and its tokens are counted", async () => {
+    em.script({ match: { contains: "Pinecrest" }, responses: [{ json: { segment: "luxury", confidence: 5, starters: ["a"] } }, { json: { segment: "high-end", confidence: 5, starters: ["a"] } }] });
+    const { value, usage } = await ours().structuredWithRepairs({ model: SONNET, system: "s", content: "Pinecrest", schema: Intel, maxTokens: 500 });
+    expect(value.output.segment).toBe("high-end");
+    expect(value.repairs).toEqual([{ field: "segment", action: "repair_call", raw: { segment: "luxury" } }]);
+    const calls = em.recorder.list({ route: "POST /v1/messages" });
+    expect(calls).toHaveLength(2);
+    const repair = calls[1]!.body as { messages: { role: string; content: string }[] };
+    expect(repair.messages.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
+    expect(repair.messages[2]!.content).toContain("segment");
+    expect(usage.input_tokens).toBeGreaterThan(0);
+  });
+
+  it("still invalid after the repair call: the call fails for good (not retried at full price)", async () => {
+    em.script({ match: { contains: "Pinecrest" }, repeat: true, response: { json: { segment: "luxury", confidence: 5, starters: ["a"] } } });
+    const err = await ours().structuredWithRepairs({ model: SONNET, system: "s", content: "Pinecrest", schema: Intel, maxTokens: 500 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "ProviderError", retryable: false, message: expect.stringContaining("after a repair call") });
+    expect(em.recorder.list({ route: "POST /v1/messages" })).toHaveLength(2);
   });
 });

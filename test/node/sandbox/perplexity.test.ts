@@ -1,10 +1,10 @@
 // The Perplexity emulator: Agent API (Responses format); Sonar chat completions retired.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { startPerplexityEmulator } from "../../../sandbox/perplexity/index.ts";
-import type { EmulatorServer } from "../../../sandbox/core/server.ts";
+import { type PerplexityEmulator, startPerplexityEmulator } from "../../../sandbox/perplexity/index.ts";
+import { createPerplexityClient } from "../../../src/providers/perplexity.ts";
 
-let pplx: EmulatorServer;
+let pplx: PerplexityEmulator;
 beforeAll(async () => {
   pplx = await startPerplexityEmulator();
 });
@@ -88,5 +88,64 @@ describe("perplexity agent api", () => {
     const { status, body } = await call("/chat/completions", { model: "sonar", messages: [{ role: "user", content: "hi" }] });
     expect(status).toBe(410);
     expect(body.error.message).toContain("Agent API");
+  });
+});
+
+describe("structured outputs: schema names and scripted answers", () => {
+  const Intel = z.object({ segment: z.enum(["high-end", "budget", "both"]), confidence: z.number().int().min(1).max(10) });
+  const ask = (name: string) =>
+    call("/v1/agent", {
+      model: "perplexity/sonar",
+      input: "Segment Richmond Country Club in Virginia.",
+      response_format: { type: "json_schema", json_schema: { name, schema: z.toJSONSchema(Intel) } },
+    });
+
+  it("a schema name must be 1-64 alphanumeric characters, as Perplexity's docs say: an underscore, a dash or 65 characters are refused", async () => {
+    expect((await ask("CourseIntel")).status).toBe(200);
+    expect((await ask("a".repeat(64))).status).toBe(200);
+    for (const name of ["course_intel", "course-intel", "", "a".repeat(65), "course intel"]) {
+      const { status, body } = await ask(name);
+      expect(status, JSON.stringify(name)).toBe(400);
+      expect(body.error).toMatchObject({ type: "invalid_request", code: 400, message: expect.stringContaining("1-64 alphanumeric") });
+    }
+  });
+
+  it("every schema name our client sends is one the API accepts (the client refuses a bad one before sending)", async () => {
+    const client = createPerplexityClient({ apiKey: "pplx-key", baseUrl: pplx.url });
+    const fine = await client.research({ schemaName: "CourseIntel", query: "Segment Richmond Country Club in Virginia.", instructions: "x", schema: Intel });
+    expect(fine.value.answer.segment).toBe("high-end");
+    const before = pplx.recorder.list().length;
+    await expect(client.research({ schemaName: "course_intel", query: "x", instructions: "x", schema: Intel })).rejects.toThrow(/alphanumeric/);
+    expect(pplx.recorder.list().length).toBe(before);
+  });
+
+  it("scripted answers replace the message text, in order, by match; then the world answers again", async () => {
+    const res = await fetch(`${pplx.url}/__emulator/perplexity/script`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ match: { contains: "richmond country club", schemaName: "CourseIntel" }, responses: [{ json: { segment: "budget", confidence: 11 } }, { text: "not json" }] }),
+    });
+    expect(res.status).toBe(201);
+    expect(JSON.parse(outputText((await ask("CourseIntel")).body))).toEqual({ segment: "budget", confidence: 11 });
+    expect(outputText((await ask("CourseIntel")).body)).toBe("not json");
+    expect(Intel.parse(JSON.parse(outputText((await ask("CourseIntel")).body))).segment).toBe("high-end");
+    pplx.scripts.add({ response: { error: { status: 503, message: "busy" } } });
+    expect((await ask("CourseIntel")).status).toBe(503);
+  });
+
+  it("our client clamps an 11 on a 1-10 scale and sends a repair call (without a search) for what it cannot mend", async () => {
+    const client = createPerplexityClient({ apiKey: "pplx-key", baseUrl: pplx.url });
+    pplx.scripts.add({ match: { contains: "Richmond" }, responses: [{ json: { segment: "premium", confidence: 11 } }, { json: { segment: "high-end", confidence: 12 } }] });
+    const since = Date.now();
+    const { value, usage } = await client.research({ schemaName: "CourseIntel", query: "Segment Richmond Country Club in Virginia.", instructions: "x", schema: Intel, clamp: ["confidence"] });
+    expect(value.answer).toEqual({ segment: "high-end", confidence: 10 });
+    expect(value.repairs.map((r) => r.action)).toEqual(["repair_call", "clamped"]);
+    const sent = pplx.recorder.list().filter((r) => r.time >= since && r.path === "/v1/agent");
+    expect(sent).toHaveLength(2);
+    const repair = sent[1]!.body as { input: { role: string; content: string }[]; tools?: unknown };
+    expect(repair.tools).toBeUndefined();
+    expect(repair.input.map((i) => i.role)).toEqual(["user", "assistant", "user"]);
+    expect(repair.input[2]!.content).toContain("segment");
+    expect(usage.cost_usd).toBeGreaterThan(0);
   });
 });

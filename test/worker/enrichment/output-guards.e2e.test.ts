@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { introspectWorkflow } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { courseByName } from "../../../sandbox/world/index.ts";
-import { clickupTask, emulatorRequests, enrichAndWait, withDb } from "../helpers.ts";
+import { clickupTask, emulatorRequests, enrichAndWait, forgetCourse, withDb } from "../helpers.ts";
 
 const stonebridge = courseByName("Stonebridge Golf Club", "GA")!;
 const carter = stonebridge.staff.find((s) => s.full_name === "Dwayne Carter")!;
@@ -89,10 +89,13 @@ describe("model output guards (integration)", () => {
       response: { json: { tenure_years: 40, previous_clubs: ["Augusta Pines", "Augusta Pines"], summary: "Sure! Here is the background: Dwayne runs the course. [1]", linkedin_url: null } },
     });
 
+    // Other files may have enriched Stonebridge already: this run must be its first (the course id below is its own).
+    await forgetCourse(stonebridge.name, "GA");
     const since = Date.now();
     const courseId = crypto.randomUUID();
     created.push(courseId);
     const { jobId, output, job } = await enrichAndWait(workflows, { course_name: stonebridge.name, state: "GA", course_id: courseId });
+    expect(output.course_id).toBe(courseId);
     expect(output.status, JSON.stringify(job)).toBe("succeeded");
     const a6 = (job.steps as { agent: string; status: string }[]).find((s) => s.agent === "A6");
     expect(a6?.status).toBe("succeeded");

@@ -6,10 +6,11 @@
 // Inputs (environment, then .dev.vars): CLICKUP_API_TOKEN (required), CLICKUP_TEAM_ID (or the only
 // workspace), CLICKUP_SPACE_ID (or --space, or the only space), APP_URL (the deployed Worker; the
 // webhook posts to <APP_URL>/webhooks/clickup), CLICKUP_INTAKE_LIST_ID (optional: an existing intake
-// list), DATABASE_URL (default: the embedded dev database `npm start` runs), CLICKUP_BASE_URL,
+// list), CLICKUP_ADMIN_USER_ID (optional: who alert tasks are assigned to), DATABASE_URL (default: the embedded dev database `npm start` runs), CLICKUP_BASE_URL,
 // CLICKUP_RATE_LIMIT_PER_MINUTE / CLICKUP_RATE_WINDOW_MS (optional: the budget its requests keep to).
 //
-// Idempotent. It finds, or creates: the folderless list "Intake"; folders "High-End", "Budget" and
+// Idempotent. It finds, or creates: the folderless lists "Intake" and "Alerts" (admin alerts are
+// tasks there, assigned to CLICKUP_ADMIN_USER_ID or else the token's user); folders "High-End", "Budget" and
 // "Both", each with a list "New Leads"; the webhook on the space (taskCreated, taskStatusUpdated,
 // taskUpdated; matched by endpoint). It checks what the API cannot create (ClickUp's public API has
 // no "create custom field" or "edit statuses" call): the lead custom fields (shared by the three
@@ -28,6 +29,7 @@ import { parseArgs, parseEnv } from "node:util";
 import postgres from "postgres";
 import { type ClickUpClient, type ClickUpField, type ClickUpList, createClickUpClient, type RateGate } from "../src/clickup/client.ts";
 import {
+  ALERTS_LIST_NAME,
   CLICKUP_SETTINGS_KEY,
   ClickUpSettings,
   customFieldLimitForPlan,
@@ -251,6 +253,7 @@ interface Provisioned {
   appUser: { id: number; username: string | undefined };
   plan: { id: number | null; name: string | null };
   intake: ListInfo;
+  alerts: { id: string; name: string; admin_user_id: number | null; statuses: { open: string; closed: string } };
   folders: Record<LeadSegment, { id: string; name: string }>;
   leadLists: Record<LeadSegment, ListInfo>;
   fields: Partial<Record<LeadFieldKey, { id: string; name: string; type: string }>>;
@@ -343,6 +346,27 @@ async function provision(
   }
   const intakeFields = await read(() => client.getListFields(intakeListId));
   const intake: ListInfo = { id: intakeListId, label: `"${intakeList.name}"`, list: intakeList, fields: intakeFields };
+
+  // The Alerts list (folderless): admin alerts are tasks there. Its statuses are whatever the list
+  // has: the first open one for a new alert, the closed one when it clears.
+  const folderlessNow = await read(() => client.getFolderlessLists(space.id));
+  let alertsListId = named(folderlessNow, ALERTS_LIST_NAME)?.id;
+  if (!alertsListId) {
+    const created = await write(() => client.createFolderlessList(space.id, ALERTS_LIST_NAME));
+    alertsListId = created.id;
+    report.created.push(`list "${ALERTS_LIST_NAME}" (${created.id}) in ${spaceLabel}`);
+  }
+  const alertsListIdFound = alertsListId;
+  const alertsList = await read(() => client.getList(alertsListIdFound));
+  const openStatus = alertsList.statuses.find((x) => x.type === "open") ?? alertsList.statuses[0];
+  const closedStatus = alertsList.statuses.find((x) => x.type === "closed") ?? alertsList.statuses[alertsList.statuses.length - 1];
+  const adminRaw = env.CLICKUP_ADMIN_USER_ID?.trim();
+  const adminUserId = adminRaw ? Number(adminRaw) : user.id;
+  if (!Number.isInteger(adminUserId)) throw new SetupError(`CLICKUP_ADMIN_USER_ID "${adminRaw}" is not a ClickUp user id (a number)`);
+  if (!openStatus || !closedStatus || openStatus === closedStatus) {
+    step({ kind: "status", where: `list "${alertsList.name}" (${alertsList.id})`, instruction: `List "${alertsList.name}" of ${spaceLabel} needs an open and a closed status (ClickUp's defaults "to do" and "complete" will do).` });
+  }
+  const alerts: Provisioned["alerts"] = { id: alertsList.id, name: alertsList.name, admin_user_id: adminUserId, statuses: { open: openStatus?.status ?? "", closed: closedStatus?.status ?? "" } };
 
   // Folders High-End / Budget / Both, each with "New Leads".
   const existingFolders = await read(() => client.getFolders(space.id));
@@ -515,6 +539,7 @@ async function provision(
     appUser: { id: user.id, username: user.username },
     plan,
     intake,
+    alerts,
     folders,
     leadLists,
     fields,
@@ -560,6 +585,7 @@ function settingsOf(p: Provisioned, teamId: string, spaceId: string): ClickUpSet
       segment: { ...field("segment"), options: bySegment(option) },
     },
     intake_fields: { state: p.stateField },
+    alerts: { list_id: p.alerts.id, admin_user_id: p.alerts.admin_user_id, statuses: p.alerts.statuses },
     webhook: { id: p.webhook.id, endpoint: p.webhook.endpoint, secret: p.webhook.secret, events: p.webhook.events },
     plan: { id: p.plan.id, name: p.plan.name, custom_field_limit: customFieldLimitForPlan(p.plan.name), rate_limit_per_minute: rateLimitForPlan(p.plan.name) },
     statuses: {
@@ -586,6 +612,7 @@ function entitiesOf(p: Provisioned, report: SetupReport): EntityRow[] {
   add("user", "app", p.appUser.id, { username: p.appUser.username ?? null });
   if (p.plan.id !== null) add("plan", "workspace", p.plan.id, { name: p.plan.name });
   add("list", "intake", p.intake.id, { name: p.intake.list.name });
+  add("list", "alerts", p.alerts.id, { name: p.alerts.name, admin_user_id: p.alerts.admin_user_id });
   for (const segment of LEAD_SEGMENTS) {
     add("folder", segment, p.folders[segment].id, { name: p.folders[segment].name });
     add("list", `leads:${segment}`, p.leadLists[segment].id, { name: p.leadLists[segment].list.name, folder_id: p.folders[segment].id });
@@ -643,6 +670,7 @@ function summarize(say: (line: string) => void, p: Provisioned, report: SetupRep
   const statusOk = (info: ListInfo, needed: Record<string, string>): boolean =>
     Object.values(needed).every((n) => info.list.statuses.some((s) => normalizeName(s.status) === normalizeName(n)));
   say(`  ${ok(statusOk(p.intake, INTAKE_STATUSES))} Intake list ${p.intake.label} (${p.intake.id}); statuses ${Object.values(INTAKE_STATUSES).join(" / ")}${p.stateField ? `; State field ${p.stateField.id}` : ""}`);
+  say(`  ✓ Alerts list "${p.alerts.name}" (${p.alerts.id}); assigned to ClickUp user ${p.alerts.admin_user_id}; statuses ${p.alerts.statuses.open} / ${p.alerts.statuses.closed}`);
   for (const segment of LEAD_SEGMENTS) {
     const l = p.leadLists[segment];
     say(`  ${ok(statusOk(l, LEAD_STATUSES))} ${segment} leads: folder ${p.folders[segment].id}, list ${l.label} (${l.id}); statuses ${Object.values(LEAD_STATUSES).join(" / ")}`);

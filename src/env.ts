@@ -7,6 +7,7 @@ import type { EnrichCourseParams, ResolveIntakeParams } from "./pipeline/jobs.ty
 import type { OutreachEventParams, OutreachSequenceParams } from "./outreach/outreach.types.ts";
 import type { ApplyCorrectionsParams, ReconcileParams } from "./clickup/corrections.types.ts";
 import type { FreshnessSweepParams } from "./freshness/freshness.types.ts";
+import type { AlertDeliveryParams } from "./store/alerts.ts";
 
 /** What workerd hands the Worker: bindings from wrangler.toml plus vars and secrets (all strings). */
 export interface WorkerBindings {
@@ -21,6 +22,7 @@ export interface WorkerBindings {
   APPLY_CORRECTIONS: Workflow<ApplyCorrectionsParams>;
   RECONCILE: Workflow<ReconcileParams>;
   FRESHNESS_SWEEP: Workflow<FreshnessSweepParams>;
+  ALERT_DELIVERY: Workflow<AlertDeliveryParams>;
   [variable: string]: unknown;
 }
 
@@ -112,6 +114,11 @@ export const EnvSchema = z.object({
   FRESHNESS_CONCURRENCY: z.coerce.number().int().min(1).max(20).default(3),
   /** What happens to the lead task of a contact who left: moved to `closed`, or archived. */
   FRESHNESS_LEFT_ACTION: z.enum(["close", "archive"]).default("close"),
+
+  /** Admin alerts by email (through Mailgun) besides the ClickUp Alerts list; settings alerts overrides both. */
+  ALERT_EMAIL_TO: optionalText,
+  /** "Name <address>"; default "Golf Outreach alerts <alerts@<MAILGUN_DOMAIN>>". */
+  ALERT_EMAIL_FROM: optionalText,
 
   /** How often the coordinator checks that the workflow of a run in flight is still alive. */
   RUN_WATCHDOG_SECONDS: z.coerce.number().int().positive().default(300),

@@ -13,6 +13,7 @@ export { OutreachEventEffects } from "./durable/outreach-event-effects.ts";
 export { ApplyCorrections } from "./durable/apply-corrections.ts";
 export { Reconcile } from "./durable/reconcile.ts";
 export { FreshnessSweep } from "./durable/freshness-sweep.ts";
+export { AlertDelivery } from "./durable/alert-delivery.ts";
 
 const app = createApp();
 

@@ -16,6 +16,8 @@ export type LeadSegment = (typeof LEAD_SEGMENTS)[number];
 export const LEAD_FOLDER_NAMES: Record<LeadSegment, string> = { "high-end": "High-End", budget: "Budget", both: "Both" };
 export const LEAD_LIST_NAME = "New Leads";
 export const INTAKE_LIST_NAME = "Intake";
+/** The folderless list where admin alerts are tasks (src/clickup/alert-task.ts). */
+export const ALERTS_LIST_NAME = "Alerts";
 
 /** ClickUp custom-field types (`type` in Get Accessible Custom Fields). */
 export type FieldType = "drop_down" | "number" | "email" | "phone" | "url" | "short_text" | "text";
@@ -113,6 +115,19 @@ export const ClickUpSettings = z.object({
     /** Requests per minute per token (100, 1,000 or 10,000). */
     rate_limit_per_minute: z.number().int().positive(),
   }),
+  /**
+   * The Alerts list (admin alerts as tasks) and the admin they are assigned to. Optional: settings
+   * stored before alerts existed still parse; without it alerts are not sent to ClickUp.
+   */
+  alerts: z
+    .object({
+      list_id: Id,
+      /** CLICKUP_ADMIN_USER_ID at setup, else the token's own user. */
+      admin_user_id: z.number().int().nullable(),
+      /** The list's first open status and its closed status (every ClickUp list has one of each). */
+      statuses: z.object({ open: z.string(), closed: z.string() }),
+    })
+    .optional(),
   /** The status names as they exist in ClickUp (send these in Create/Update Task). */
   statuses: z.object({
     intake: z.object({ new: z.string(), enriching: z.string(), enriched: z.string(), needs_attention: z.string() }),

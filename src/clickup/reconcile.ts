@@ -7,6 +7,7 @@ import { z } from "zod";
 import { sha256Hex } from "../lib/crypto.ts";
 import type { Logger } from "../lib/log.ts";
 import { toStateCode } from "../lib/us-states.ts";
+import { type AlertSink, possiblyOpen } from "../store/alerts.ts";
 import type { DbFunction, Store } from "../store/index.ts";
 import type { ClickUpCall } from "./call.ts";
 import { type ClickUpSettings, LEAD_SEGMENTS, type LeadSegment } from "./config.ts";
@@ -75,7 +76,12 @@ export interface ReconcileDeps {
   /** ms epoch of the tick: a list never reconciled starts FIRST_LOOKBACK_MS before it. */
   scheduled_at: number;
   pending_course_minutes?: number;
+  /** Admin alerts: the webhook failing or suspended raises one, seeing it active again clears it. */
+  alerts?: AlertSink | undefined;
 }
+
+/** The app has one webhook: its alert is about "the webhook" whatever id it has now. */
+const WEBHOOK_ALERT_SUBJECT = "clickup webhook";
 
 export type WebhookOutcome = "ok" | "reactivated" | "recreated" | "adopted" | "not_configured" | "not_set_up" | "failed";
 export type ListRole = "intake" | LeadSegment;
@@ -154,7 +160,11 @@ async function checkWebhook(deps: ReconcileDeps, call: ClickUpCall, settings: Cl
   });
 
   if (found.ours) {
-    if (!isUnhealthy(found.ours.status)) return "ok";
+    if (!isUnhealthy(found.ours.status)) {
+      await clearWebhookAlert(deps);
+      return "ok";
+    }
+    await raiseWebhookAlert(deps, found.ours.id, `ClickUp reports the app's webhook ${found.ours.status} (fail count ${found.ours.fail_count ?? "unknown"}): events were not delivered. The reconcile job reactivated it.`);
     await reactivateWebhook(call, found.ours);
     deps.log.error("clickup_webhook_reactivated", {
       alert: "admin", webhook_id: found.ours.id, was: found.ours.status, fail_count: found.ours.fail_count,
@@ -181,6 +191,7 @@ async function checkWebhook(deps: ReconcileDeps, call: ClickUpCall, settings: Cl
     });
     outcome = "recreated";
   }
+  await raiseWebhookAlert(deps, hook.id, `The app's webhook ${stored.id} was gone from ClickUp: the reconcile job ${outcome === "adopted" ? "adopted the one posting to the same endpoint" : "created it again"} (${hook.id}).`);
   const secret = hook.secret;
   if (!secret) throw new Error(`ClickUp did not return the secret of webhook ${hook.id}`);
   const saved = await deps.step("webhook_store", () =>
@@ -197,6 +208,38 @@ async function checkWebhook(deps: ReconcileDeps, call: ClickUpCall, settings: Cl
       : "the webhook route takes the new secret from the settings within a minute (its cache)",
   });
   return outcome;
+}
+
+async function raiseWebhookAlert(deps: ReconcileDeps, webhookId: string, message: string): Promise<void> {
+  const alerts = deps.alerts;
+  if (!alerts) return;
+  await deps.step("alert:webhook", async () => {
+    await alerts.raise({
+      cause: "clickup_webhook_failing",
+      subject: WEBHOOK_ALERT_SUBJECT,
+      message,
+      retry: "this reconcile run lists the intake tasks, lead changes and courses the webhook missed and hands them on",
+      details: { webhook_id: webhookId },
+      occurrence: `reconcile:${deps.scheduled_at}`,
+    });
+    return true;
+  });
+}
+
+/** Seen active: its alert (if one is open) clears. One cached look at the open alerts otherwise. */
+async function clearWebhookAlert(deps: ReconcileDeps): Promise<void> {
+  const alerts = deps.alerts;
+  if (!alerts) return;
+  try {
+    await deps.step("alert:webhook_clear", async () => {
+      const open = await possiblyOpen(deps.store(), [{ cause: "clickup_webhook_failing", subject: WEBHOOK_ALERT_SUBJECT }]);
+      if (open.length) await alerts.clear("clickup_webhook_failing", [WEBHOOK_ALERT_SUBJECT], "ClickUp reports the webhook active again");
+      return open.length;
+    });
+  } catch (error) {
+    // The webhook is fine; an alert left open is closed by the next run.
+    deps.log.warn("alert_not_cleared", { cause: "clickup_webhook_failing", error });
+  }
 }
 
 function isUnhealthy(status: string): boolean {

@@ -14,8 +14,10 @@ import { type AgentCallRecord, RunLedger, usageRecord } from "../pipeline/runner
 import { createProviders } from "../providers/index.ts";
 import { ProviderError } from "../providers/provider-error.ts";
 import type { CallUsage } from "../providers/usage.ts";
+import { possiblyOpen } from "../store/alerts.ts";
 import { createStore, StoreError } from "../store/index.ts";
 import { z } from "zod";
+import { alertSink } from "./alerts.ts";
 import { clickUpSteps } from "./clickup-steps.ts";
 
 const DB_STEP: WorkflowStepConfig = { retries: { limit: 4, delay: "2 seconds", backoff: "exponential" }, timeout: "2 minutes" };
@@ -146,6 +148,15 @@ export class FreshnessSweep extends WorkflowEntrypoint<WorkerBindings, Freshness
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log.error("freshness_sweep_failed", { alert: "admin", error: message, cost: sweepCost() });
+      await step.do("alert:sweep_failed", { retries: { limit: 1, delay: "1 second" }, timeout: "1 minute" }, async () => {
+        await alertSink(env, config, log).raise({
+          cause: "sweep_failed", subject: sweepId, message: `The freshness sweep failed: ${message}`,
+          link: `/api/freshness/sweeps/${sweepId}`,
+          retry: `POST /api/freshness/sweeps/${sweepId}/resume goes on where it stopped (nobody is checked twice); the next monthly sweep checks the rest`,
+          occurrence: event.instanceId,
+        });
+        return true;
+      });
       await finish("failed", null, message);
       return { sweep_id: sweepId, status: "failed", checked_here: 0 };
     }
@@ -155,7 +166,15 @@ export class FreshnessSweep extends WorkflowEntrypoint<WorkerBindings, Freshness
         store().call("finish_freshness_sweep", { sweep_id: sweepId, status, stop_reason: reason, error: error ?? null, sweep_cost_usd: sweepCost() }, z.object({ sweep: SweepRecord })),
       );
       const line = { status, reason, ...done.sweep.counts, cost: done.sweep.cost_usd, clickup_requests: done.sweep.clickup_requests };
-      if (status === "succeeded") log.info("freshness_sweep_finished", line);
+      if (status === "succeeded") {
+        log.info("freshness_sweep_finished", line);
+        // A resumed sweep that finishes closes the alert its failure raised.
+        await step.do("alert:sweep_clear", { retries: { limit: 1, delay: "1 second" }, timeout: "1 minute" }, async () => {
+          const open = await possiblyOpen(store(), [{ cause: "sweep_failed", subject: sweepId }]).catch(() => []);
+          if (open.length) await alertSink(env, config, log).clear("sweep_failed", [sweepId], "the sweep was resumed and finished");
+          return open.length;
+        }).catch(() => 0);
+      }
       else log.warn("freshness_sweep_finished", line);
       return { sweep_id: sweepId, status, checked_here: done.sweep.counts.checked };
     }

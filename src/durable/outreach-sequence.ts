@@ -15,12 +15,17 @@ import { StartedSequence, type StoredTemplate } from "../outreach/sequence-recor
 import { outreachConfigurationProblem, resolveOutreachSettings } from "../outreach/settings.ts";
 import { createUnsubscribeToken } from "../outreach/unsubscribe-token.ts";
 import { createMailgunClient } from "../providers/mailgun.ts";
+import { possiblyOpen } from "../store/alerts.ts";
 import { createStore } from "../store/index.ts";
 import { z } from "zod";
+import { alertSink } from "./alerts.ts";
 import { clickUpSteps } from "./clickup-steps.ts";
 import type { MailboxGrant } from "./outreach-mailbox.ts";
 
 const DB_STEP: WorkflowStepConfig = { retries: { limit: 5, delay: "2 seconds", backoff: "exponential" }, timeout: "1 minute" };
+/** Raising or clearing an alert never stops the sequence (the sink logs what it could not record). */
+const ALERT_STEP: WorkflowStepConfig = { retries: { limit: 1, delay: "1 second" }, timeout: "1 minute" };
+
 /** A send: retried after a transient failure (the claim makes a retry safe), with room for Mailgun's event log to catch up. */
 const SEND_STEP: WorkflowStepConfig = { retries: { limit: 6, delay: "10 seconds", backoff: "exponential" }, timeout: "2 minutes" };
 const STEPS = [1, 2, 3] as const;
@@ -83,7 +88,17 @@ export class OutreachSequence extends WorkflowEntrypoint<WorkerBindings, Outreac
     const { settings: outreach, problems } = resolveOutreachSettings(config.env, stored.settings);
     for (const problem of problems) log.warn("outreach_settings_problem", { alert: "admin", problem });
     const unconfigured = outreachConfigurationProblem(config.env, outreach);
-    if (unconfigured) return refuse(unconfigured);
+    if (unconfigured) {
+      await step.do("alert:outreach_configuration", ALERT_STEP, async () => {
+        await alertSink(this.env, config, log).raise({
+          cause: "outreach_sending_blocked", subject: "configuration", message: `A sequence could not start: ${unconfigured}`,
+          retry: "not retried: the rep moves the lead to contacted again once the configuration is fixed",
+          details: { task_id: taskId }, occurrence: event.instanceId,
+        });
+        return true;
+      });
+      return refuse(unconfigured);
+    }
 
     const started = (await step.do("start_sequence", DB_STEP, async () =>
       (await createStore(config).call(
@@ -200,10 +215,27 @@ export class OutreachSequence extends WorkflowEntrypoint<WorkerBindings, Outreac
       if (outcome.outcome === "stopped") return this.#stopped(log, sequenceId, sent, outcome.reason);
       if (outcome.outcome === "failed") {
         log.error("outreach_send_failed", { alert: "admin", sequence_id: sequenceId, step: n, error: outcome.error });
+        await step.do(`alert:send_failed#${n}`, ALERT_STEP, async () => {
+          await alertSink(this.env, config, log).raise({
+            cause: "outreach_sending_blocked", subject: "mailgun", message: `Mailgun did not send email ${n} of a sequence: ${outcome.error}`,
+            link: `/api/contacts/${started.sequence.contact_id}/sequence`,
+            retry: "the sequence stopped; the rep moves the lead to contacted again to restart it",
+            details: { sequence_id: sequenceId, step: n }, occurrence: `${sequenceId}:${n}`,
+          });
+          return true;
+        });
         await noteOnLead(call, settings, { name: `outreach_failed#${n}`, task_id: taskId, comment: `Email ${n} could not be sent (${outcome.error}). The sequence has stopped.`, notify: true });
         return { outcome: "stopped", sequence_id: sequenceId, sent, reason: outcome.error };
       }
       sent = n;
+      // Mailgun sent: a "sending blocked" alert open for it (or the configuration) clears.
+      if (n === 1) {
+        await step.do("alert:sending_clear", ALERT_STEP, async () => {
+          const open = await possiblyOpen(createStore(config), [{ cause: "outreach_sending_blocked", subject: "mailgun" }, { cause: "outreach_sending_blocked", subject: "configuration" }]).catch(() => []);
+          if (open.length) await alertSink(this.env, config, log).clear("outreach_sending_blocked", open.map((o) => o.subject), "an email was sent again");
+          return open.length;
+        });
+      }
       if (n === 1) firstSubject = email.subject;
       previousSentAt = Date.parse(outcome.sent_at);
       const next = nextAfter(previousSentAt);

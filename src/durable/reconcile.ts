@@ -7,6 +7,7 @@ import { createLogger } from "../lib/log.ts";
 import { createInstanceOnce } from "../lib/workflow-instances.ts";
 import { createCoordinators } from "../services/coordinators.ts";
 import { createStore } from "../store/index.ts";
+import { alertSink } from "./alerts.ts";
 import { clickUpSteps } from "./clickup-steps.ts";
 
 const DB_STEP: WorkflowStepConfig = { retries: { limit: 4, delay: "2 seconds", backoff: "exponential" }, timeout: "2 minutes" };
@@ -37,6 +38,7 @@ export class Reconcile extends WorkflowEntrypoint<WorkerBindings, ReconcileParam
       intake_list_override: config.env.CLICKUP_INTAKE_LIST_ID,
       env_webhook_secret: !!config.env.CLICKUP_WEBHOOK_SECRET,
       scheduled_at: event.payload.scheduled_at,
+      alerts: alertSink(env, config, log),
       doors: {
         resolveIntake: (instanceId, params) => coordinators.resolveIntake(instanceId, params),
         triggerCourse: (courseId, input) => coordinators.trigger(courseId, input),

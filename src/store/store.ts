@@ -43,7 +43,28 @@ export type DbFunction =
   | "get_freshness_sweep"
   | "record_course_state_found"
   | "record_webhook_deliveries"
-  | "get_webhook_health";
+  | "get_webhook_health"
+  // The admin dashboard (migrations/20261202000900_dashboard.sql)
+  | "admin_overview"
+  | "admin_agents"
+  | "admin_quality"
+  | "admin_runs"
+  | "admin_run"
+  | "admin_outreach"
+  | "admin_sync"
+  | "admin_freshness"
+  | "admin_routing_rules"
+  | "admin_save_routing_rule"
+  | "admin_delete_routing_rule"
+  | "admin_templates"
+  | "admin_save_template"
+  | "admin_preview_contact"
+  // Admin alerts (src/store/alerts.ts)
+  | "raise_alert"
+  | "clear_alert"
+  | "list_alerts"
+  | "record_alert_delivery"
+  | "get_alert_settings";
 
 /** Raised when the database itself refuses or fails; `retryable` says whether trying again can help. */
 export class StoreError extends Error {

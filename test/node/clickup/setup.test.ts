@@ -102,6 +102,7 @@ describe("npm run clickup:setup", () => {
     expect(folders.map((f) => f.name).sort()).toEqual(["Both", "Budget", "High-End"]);
     const lists = [...state.lists.values()].filter((l) => l.space_id === space.id);
     expect(lists.map((l) => `${l.folderless ? "" : `${state.folders.get(l.folder_id)?.name}/`}${l.name}`).sort()).toEqual([
+      "Alerts",
       "Both/New Leads",
       "Budget/New Leads",
       "High-End/New Leads",
@@ -110,7 +111,7 @@ describe("npm run clickup:setup", () => {
     const hooks = [...cu.hub.webhooks.values()];
     expect(hooks).toHaveLength(1);
     expect(hooks[0]).toMatchObject({ endpoint: ENDPOINT, space_id: space.id, events: ["taskCreated", "taskStatusUpdated", "taskUpdated", "taskDeleted"] });
-    expect(first.report.created).toHaveLength(8); // Intake, 3 folders, 3 lists, the webhook
+    expect(first.report.created).toHaveLength(9); // Intake, Alerts, 3 folders, 3 lists, the webhook
 
     const steps = first.report.manual_steps;
     expect(steps.filter((s) => s.kind === "custom_field")).toHaveLength(Object.keys(LEAD_FIELDS).length);
@@ -185,15 +186,21 @@ describe("npm run clickup:setup", () => {
     for (const run of [first, second, third]) expectNoSecrets(run, [webhook?.secret ?? "missing"]);
   });
 
-  it("completes the seeded workspace in one run, finding every id (only the webhook is created)", async () => {
+  it("completes the seeded workspace in one run, finding every id (only the webhook and the Alerts list are created)", async () => {
     cu = await startClickUpEmulator({ seed: "intake", rateLimitPerMinute: 10_000 });
     const t0 = Date.now();
     const run = await setup(cu, { CLICKUP_TEAM_ID: S.teamId, CLICKUP_SPACE_ID: S.intake.spaceId });
     expect(run.report.manual_steps).toEqual([]);
     expect(run.exitCode).toBe(0);
-    expect(cu.recorder.count({ since: t0, method: "POST" })).toBe(1);
-    expect(run.report.created).toEqual([expect.stringMatching(/^webhook .* → http:\/\/127\.0\.0\.1:9\/webhooks\/clickup/)]);
+    expect(cu.recorder.count({ since: t0, method: "POST" })).toBe(2);
+    expect(run.report.created).toEqual([expect.stringMatching(/^list "Alerts" /), expect.stringMatching(/^webhook .* → http:\/\/127\.0\.0\.1:9\/webhooks\/clickup/)]);
     const settings = ClickUpSettings.parse((await storedSettings())?.value);
+    // Admin alerts go to the Alerts list, assigned to the token's user (no CLICKUP_ADMIN_USER_ID here).
+    const alertsList = [...cu.workspace.lists.values()].find((l) => l.name === "Alerts" && l.space_id === S.intake.spaceId);
+    expect(settings.alerts).toEqual({ list_id: alertsList?.id, admin_user_id: S.apiUser.id, statuses: { open: "new lead", closed: "closed" } });
+    // Settings stored before alerts existed still parse.
+    const { alerts: _alerts, ...older } = settings;
+    expect(ClickUpSettings.parse(older).alerts).toBeUndefined();
     const F = S.leads.fields;
     expect(settings).toMatchObject({
       space_id: S.intake.spaceId,
@@ -250,7 +257,7 @@ describe("npm run clickup:setup", () => {
     existing.health = { status: "suspended", fail_count: 100 };
     const run = await setup(cu, { CLICKUP_SPACE_ID: S.intake.spaceId });
     expect(run.exitCode).toBe(0);
-    expect(run.report.created).toEqual([]);
+    expect(run.report.created).toEqual([expect.stringMatching(/^list "Alerts" /)]); // the seeded workspace has no Alerts list
     expect(run.report.updated).toEqual([expect.stringContaining(`webhook ${existing.id}`)]);
     expect(cu.hub.webhooks.size).toBe(1);
     expect(cu.hub.webhooks.get(existing.id)).toMatchObject({ events: ["taskCreated", "taskStatusUpdated", "taskUpdated", "taskDeleted"], health: { status: "active" } });

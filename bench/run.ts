@@ -41,8 +41,16 @@ const { values } = parseArgs({
     record: { type: "boolean", default: false },
     jitter: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
+    dashboard: { type: "boolean", default: false },
   },
 });
+
+// --dashboard: only the admin dashboard's scale figure (its own seeded database and Worker; bench/lib/dashboard.ts).
+if (values.dashboard) {
+  const { runDashboardBench } = await import("./lib/dashboard.ts");
+  await runDashboardBench(values.out ?? resolve(HERE, "results", "dashboard.json"));
+  process.exit(0);
+}
 
 if (values.help) {
   console.log(`npm run bench -- [options]
@@ -60,7 +68,8 @@ if (values.help) {
   --no-sequential         skip the sequential-mode phase
   --log-level L           the Worker's LOG_LEVEL (default error)
   --out FILE              results file (default bench/results/latest.json)
-  --record                also write bench/figures.json and bench/figures.md (committed figures)`);
+  --record                also write bench/figures.json and bench/figures.md (committed figures)
+  --dashboard             only the admin dashboard's figure: /api/admin/* p50/p95 on 10k courses / 1M agent calls`);
   process.exit(0);
 }
 

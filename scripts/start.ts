@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs, parseEnv } from "node:util";
 import { startEmbeddedPostgres } from "./embedded-db.ts";
 import { migrate } from "./migrate.ts";
-import { startupSummary } from "./startup-summary.ts";
+import { type DashboardSignIn, startupSummary } from "./startup-summary.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: flags } = parseArgs({
@@ -34,7 +34,7 @@ const { values: flags } = parseArgs({
 });
 
 /** Fake route secrets for `--sandbox` demos (never used outside the sandbox). */
-const SANDBOX_SECRETS = { AGENT_API_KEY: "sandbox-agent-key", SUPABASE_WEBHOOK_SECRET: "sandbox-supabase-secret" } as const;
+const SANDBOX_SECRETS = { AGENT_API_KEY: "sandbox-agent-key", SUPABASE_WEBHOOK_SECRET: "sandbox-supabase-secret", ADMIN_API_KEY: "sandbox-admin-key" } as const;
 
 function pick(source: Record<string, string | undefined>, keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.flatMap((k) => (source[k] ? [[k, source[k]]] : [])));
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     ...(existsSync(devVarsPath) ? parseEnv(readFileSync(devVarsPath, "utf8")) : {}),
     ...(flags["env-file"] ? parseEnv(readFileSync(flags["env-file"], "utf8")) : {}),
   };
-  const merged = flags.sandbox ? { ...vars, ...pick(userVars, ["AGENT_API_KEY", "SUPABASE_WEBHOOK_SECRET"]) } : { ...userVars, ...vars };
+  const merged = flags.sandbox ? { ...vars, ...pick(userVars, ["AGENT_API_KEY", "SUPABASE_WEBHOOK_SECRET", "ADMIN_API_KEY"]) } : { ...userVars, ...vars };
   const envFile = join(flags["data-dir"] ?? join(root, ".data"), "dev.env");
   mkdirSync(dirname(envFile), { recursive: true });
   writeFileSync(envFile, Object.entries(merged).map(([k, v]) => `${k}=${JSON.stringify(v ?? "")}`).join("\n") + "\n", { mode: 0o600 });
@@ -120,11 +120,14 @@ async function main(): Promise<void> {
     if (/Ready on/i.test(text)) {
       const url = `http://127.0.0.1:${flags.port}`;
       say("listening", { url, health: `${url}/health` });
-      const setUp = sandboxEnv ? setUpSandboxClickUp(sandboxEnv, databaseUrl ?? "").then(() => setUpSandboxMailgun(sandboxEnv!)) : Promise.resolve();
+      const setUp = sandboxEnv
+        ? setUpSandboxClickUp(sandboxEnv, databaseUrl ?? "").then(() => setUpSandboxMailgun(sandboxEnv!)).then(() => seedSandboxDemo(sandboxEnv!))
+        : Promise.resolve();
       // The summary once (wrangler prints "Ready on" again after a reload), after the sandbox's setup.
       if (!summarized) {
         summarized = true;
-        void setUp.catch(() => {}).then(() => printSummary(url));
+        const dashboard = { signIn: flags.sandbox && !userVars.ADMIN_API_KEY ? SANDBOX_SECRETS.ADMIN_API_KEY : merged.ADMIN_API_KEY ? "ADMIN_API_KEY" : null };
+        void setUp.catch(() => {}).then(() => printSummary(url, dashboard));
       }
     }
   });
@@ -132,7 +135,7 @@ async function main(): Promise<void> {
 }
 
 /** The human summary (scripts/startup-summary.ts), from the Worker's own /health, once it is ready (and, in the sandbox, set up). */
-async function printSummary(url: string): Promise<void> {
+async function printSummary(url: string, dashboard: DashboardSignIn): Promise<void> {
   let body: unknown;
   try {
     const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(30_000) });
@@ -140,7 +143,7 @@ async function printSummary(url: string): Promise<void> {
   } catch (error) {
     body = { unreadable: error instanceof Error ? error.message : String(error) };
   }
-  console.log(`\n${startupSummary(body, url)}\n`);
+  console.log(`\n${startupSummary(body, url, dashboard)}\n`);
 }
 
 /** In the sandbox, ClickUp is set up as an admin would (npm run clickup:setup), so the full loop works locally. */
@@ -156,6 +159,23 @@ async function setUpSandboxClickUp(env: Record<string, string>, databaseUrl: str
     exit_code: exitCode,
     note: `as a rep: POST ${env.CLICKUP_BASE_URL}/__emulator/clickup/as-user {"action":"createTask","list_id":"${CLICKUP_SEED.intake.listId}","name":"Richmond Country Club, VA"} and watch the lead tasks appear`,
   });
+}
+
+/**
+ * Demo data for the dashboard: three rep intake tasks in the emulated ClickUp, enriched by the real
+ * pipeline like any other (a course enriched before is linked at once, so a restart adds nothing).
+ */
+async function seedSandboxDemo(env: Record<string, string>): Promise<void> {
+  const { CLICKUP_SEED } = await import("../sandbox/clickup/index.ts");
+  const names = ["Richmond Country Club, VA", "Willow Creek Golf Club, NC", "Stonebridge Golf Club, GA"];
+  for (const name of names) {
+    await fetch(`${env.CLICKUP_BASE_URL}/__emulator/clickup/as-user`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ action: "createTask", list_id: CLICKUP_SEED.intake.listId, name }),
+    }).catch(() => undefined);
+  }
+  say("sandbox_demo_data", { note: `created intake tasks for ${names.join("; ")}: their runs fill the dashboard at http://127.0.0.1:${flags.port}/admin within a minute` });
 }
 
 /** And Mailgun as an admin would (npm run mailgun:setup): replies and events come back to the app. */

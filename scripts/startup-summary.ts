@@ -42,8 +42,20 @@ export function nextStep(health: HealthForSummary, url: string): string {
   return `create a task in the ClickUp Intake list ("Course name, ST"), or: curl -X POST ${url}/api/enrich-course -H "X-API-Key: $AGENT_API_KEY" -H "content-type: application/json" -d '{"course_name":"Pinehurst No. 2","state":"NC"}'`;
 }
 
+/** How the dashboard is signed into: the sandbox's demo key (shown), "ADMIN_API_KEY" (set, not shown), or null (not set). */
+export interface DashboardSignIn {
+  signIn: string | null;
+}
+
+function dashboardLine(url: string, dashboard: DashboardSignIn | undefined): string | null {
+  if (!dashboard) return null;
+  if (dashboard.signIn === null) return `${url}/admin (set ADMIN_API_KEY in .dev.vars to sign in)`;
+  if (dashboard.signIn === "ADMIN_API_KEY") return `${url}/admin (sign in with ADMIN_API_KEY from .dev.vars)`;
+  return `${url}/admin (sign in with the key ${dashboard.signIn})`;
+}
+
 /** The human summary, a few lines; `health` is GET /health's body (checked here). */
-export function startupSummary(body: unknown, url: string): string {
+export function startupSummary(body: unknown, url: string, dashboard?: DashboardSignIn): string {
   const parsed = HealthForSummary.safeParse(body);
   if (!parsed.success) return `Golf Outreach is running at ${url}, but its /health answer could not be read: open ${url}/health`;
   const health = parsed.data;
@@ -66,6 +78,8 @@ export function startupSummary(body: unknown, url: string): string {
   }
   if (health.outreach) row("outreach", health.outreach.status === "ok" ? "ok" : `${health.outreach.status}${health.outreach.reason ? `: ${health.outreach.reason}` : ""}`);
   if (routesOff.length) row("routes off", routesOff.map(([route, status]) => `${route} (${status.replace(/^disabled: /, "")})`).join("; "));
+  const admin = dashboardLine(url, dashboard);
+  if (admin) row("dashboard", admin);
   for (const error of health.errors ?? []) row("ERROR", error);
   for (const bad of health.invalid_configuration ?? []) row("ERROR", `${bad.variable} ignored: ${bad.message}`);
   row("next", nextStep(health, url));

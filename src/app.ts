@@ -14,6 +14,7 @@ import { mailgunWebhooks } from "./routes/mailgun-webhooks.ts";
 import { unsubscribe } from "./routes/unsubscribe.ts";
 import { contacts } from "./routes/contacts.ts";
 import { freshness } from "./routes/freshness.ts";
+import { admin } from "./routes/admin.ts";
 import { alerts } from "./routes/alerts.ts";
 import { createCoordinators } from "./services/coordinators.ts";
 import { cachedClickUpContext } from "./clickup/clickup-sync.ts";
@@ -78,6 +79,7 @@ export function createApp() {
   app.route("/", unsubscribe);
   app.route("/", contacts);
   app.route("/", freshness);
+  app.route("/", admin);
   app.route("/", alerts);
 
   app.notFound((c) => c.json(new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));

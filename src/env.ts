@@ -62,6 +62,11 @@ export const EnvSchema = z.object({
   AGENT_API_KEY: optionalText,
   SUPABASE_WEBHOOK_SECRET: optionalText,
   CALLBACK_ALLOWED_HOSTS: optionalText,
+  /** The admin dashboard's sign-in key (/admin): locally, and wherever Cloudflare Access does not front it. */
+  ADMIN_API_KEY: optionalText,
+  /** Cloudflare Access in front of /admin: the team domain (`<team>.cloudflareaccess.com`) and the application's AUD tag. */
+  CF_ACCESS_TEAM_DOMAIN: optionalText,
+  CF_ACCESS_AUD: optionalText,
 
   CLICKUP_BASE_URL: baseUrl("https://api.clickup.com"),
   ANTHROPIC_BASE_URL: baseUrl("https://api.anthropic.com"),
@@ -115,7 +120,7 @@ export const EnvSchema = z.object({
   /** What happens to the lead task of a contact who left: moved to `closed`, or archived. */
   FRESHNESS_LEFT_ACTION: z.enum(["close", "archive"]).default("close"),
 
-  /** Admin alerts by email (through Mailgun) besides the ClickUp Alerts list; settings alerts overrides both. */
+  /** Admin alerts by email (through Mailgun) besides the ClickUp Alerts list; settings 'alerts' overrides both. */
   ALERT_EMAIL_TO: optionalText,
   /** "Name <address>"; default "Golf Outreach alerts <alerts@<MAILGUN_DOMAIN>>". */
   ALERT_EMAIL_FROM: optionalText,

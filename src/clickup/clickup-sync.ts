@@ -58,9 +58,18 @@ export async function cachedClickUpContext(config: AppConfig, store: () => Store
   return value;
 }
 
+/** Forgets the cached context, so an admin's routing-rule edit reaches the next lead at once. */
+export function forgetClickUpContext(config: AppConfig): void {
+  settingsCache.delete(config.env.DATABASE_URL ?? config.env.SUPABASE_URL ?? "");
+}
+
+/** The rule that takes a lead: the first of `rules` (active, by priority) whose segment and state match. */
+export function routingRuleFor<R extends Pick<RoutingRule, "segment" | "state">>(rules: R[], segment: LeadSegment | null, state: string): R | null {
+  return rules.find((r) => (r.segment === null || r.segment === segment) && (r.state === null || r.state.toUpperCase() === state.toUpperCase())) ?? null;
+}
+
 export function assigneeFor(rules: RoutingRule[], segment: LeadSegment | null, state: string): number | null {
-  const match = rules.find((r) => (r.segment === null || r.segment === segment) && (r.state === null || r.state.toUpperCase() === state.toUpperCase()));
-  return match?.assignee_clickup_user_id ?? null;
+  return routingRuleFor(rules, segment, state)?.assignee_clickup_user_id ?? null;
 }
 
 /** What was last written to a lead task (stored with the contact). */

@@ -4,6 +4,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
+  /** Authenticated, but the request is refused (a missing or wrong CSRF token). */
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   /** A signed webhook seen before: Mailgun does not retry a 406 (documentation.mailgun.com … webhook-retries). */

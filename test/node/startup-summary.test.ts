@@ -96,6 +96,12 @@ describe("startupSummary", () => {
     expect(text).toMatch(/next: +fix HUNTER_BASE_URL in .dev.vars/);
   });
 
+  it("prints the dashboard's URL and how to sign in (the sandbox's demo key; never a real key)", () => {
+    expect(startupSummary(health(), URL, { signIn: "sandbox-admin-key" })).toMatch(/dashboard: +http:\/\/127\.0\.0\.1:8787\/admin \(sign in with the key sandbox-admin-key\)/);
+    expect(startupSummary(health(), URL, { signIn: "ADMIN_API_KEY" })).toContain(`${URL}/admin (sign in with ADMIN_API_KEY from .dev.vars)`);
+    expect(startupSummary(health(), URL, { signIn: null })).toContain(`${URL}/admin (set ADMIN_API_KEY in .dev.vars to sign in)`);
+  });
+
   it("an unreadable /health answer still says where the app is", () => {
     expect(startupSummary({ unreadable: "fetch failed" }, URL)).toContain(`${URL}/health`);
   });

@@ -1,8 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
-import { NonRetryableError } from "cloudflare:workflows";
 import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.ts";
 import { configFor, type WorkerBindings } from "../env.ts";
-import { PermanentError } from "../lib/errors.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { reportFailureToClickUp, runEnrichCoursePipeline, type PipelineRuntime } from "../pipeline/enrich-course-pipeline.ts";
 import { type AgentCallRecord, RunLedger, usageRecord } from "../pipeline/runner.ts";
@@ -10,11 +8,12 @@ import { createProviders } from "../providers/index.ts";
 import { ProviderError } from "../providers/provider-error.ts";
 import type { CallUsage } from "../providers/usage.ts";
 import { type AlertCause, type AlertSink, possiblyOpen } from "../store/alerts.ts";
-import { createStore, StoreError } from "../store/index.ts";
+import { createStore } from "../store/index.ts";
 import { FailRunResult } from "../store/records.ts";
 import { alertSink } from "./alerts.ts";
 import { type CallMemory, clickUpSteps } from "./clickup-steps.ts";
 import type { EnrichCourseParams, JobAudience, RunOutcome, StepReport } from "../pipeline/jobs.types.ts";
+import { asStepError } from "./step-errors.ts";
 
 export type { EnrichCourseParams } from "../pipeline/jobs.types.ts";
 
@@ -339,10 +338,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Errors that will fail the same way again stop retrying at once. */
-function asStepError(error: unknown): Error {
-  if (error instanceof StoreError && !error.retryable) return new NonRetryableError(error.message);
-  if (error instanceof ProviderError && !error.retryable) return new NonRetryableError(error.message);
-  if (error instanceof PermanentError) return new NonRetryableError(error.message);
-  return error instanceof Error ? error : new Error(String(error));
-}

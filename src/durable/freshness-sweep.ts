@@ -1,5 +1,4 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
-import { NonRetryableError } from "cloudflare:workflows";
 import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.ts";
 import { loadClickUpContext } from "../clickup/clickup-sync.ts";
 import { configFor, type WorkerBindings } from "../env.ts";
@@ -7,18 +6,17 @@ import { checkCourse, type CoursePageContext } from "../freshness/check-course.t
 import { type FreshnessSweepParams, NextCourses, type SweepCheck, SweepRecord, SweepView } from "../freshness/freshness.types.ts";
 import { createSuccessor, type SuccessorDeps, type SuccessorProfile } from "../freshness/successor.ts";
 import { type FreshnessWriteDeps, updateCheckedLead, writeSuccessorLead } from "../clickup/freshness-writeback.ts";
-import { PermanentError } from "../lib/errors.ts";
 import { createLogger } from "../lib/log.ts";
 import { OUTREACH_SIGNAL } from "../outreach/outreach.types.ts";
 import { type AgentCallRecord, RunLedger, usageRecord } from "../pipeline/runner.ts";
 import { createProviders } from "../providers/index.ts";
-import { ProviderError } from "../providers/provider-error.ts";
 import type { CallUsage } from "../providers/usage.ts";
 import { possiblyOpen } from "../store/alerts.ts";
-import { createStore, StoreError } from "../store/index.ts";
+import { createStore } from "../store/index.ts";
 import { z } from "zod";
 import { alertSink } from "./alerts.ts";
 import { clickUpSteps } from "./clickup-steps.ts";
+import { asStepError } from "./step-errors.ts";
 
 const DB_STEP: WorkflowStepConfig = { retries: { limit: 4, delay: "2 seconds", backoff: "exponential" }, timeout: "2 minutes" };
 const CALL_STEP: WorkflowStepConfig = { retries: { limit: 2, delay: "1 second", backoff: "exponential" }, timeout: "2 minutes" };
@@ -263,10 +261,3 @@ async function stopSequence(step: WorkflowStep, env: WorkerBindings, instanceId:
   }
 }
 
-/** Errors that will fail the same way again stop retrying at once. */
-function asStepError(error: unknown): Error {
-  if (error instanceof StoreError && !error.retryable) return new NonRetryableError(error.message);
-  if (error instanceof ProviderError && !error.retryable) return new NonRetryableError(error.message);
-  if (error instanceof PermanentError) return new NonRetryableError(error.message);
-  return error instanceof Error ? error : new Error(String(error));
-}

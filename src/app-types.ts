@@ -1,11 +1,11 @@
-import type { AppConfig, WorkerBindings } from "./env.ts";
+import type { AppConfig, Env } from "./env.ts";
 import type { Logger } from "./lib/log.ts";
 import type { ClickUpRunContext } from "./clickup/clickup-sync.ts";
 import type { Coordinators } from "./services/coordinators.ts";
 
 /** Hono generics shared by every sub-app: bindings plus the services injected by middleware. */
-export interface AppEnvironment {
-  Bindings: WorkerBindings;
+export interface HonoEnv {
+  Bindings: Env;
   Variables: {
     config: AppConfig;
     log: Logger;

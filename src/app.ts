@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { AppEnvironment } from "./app-types.ts";
+import type { HonoEnv } from "./app-types.ts";
 import { configFor } from "./env.ts";
 import { AppError, type ErrorCode } from "./lib/errors.ts";
 import { createLogger } from "./lib/log.ts";
@@ -32,7 +32,7 @@ function fromHttpException(error: HTTPException): AppError {
 }
 
 export function createApp() {
-  const app = new Hono<AppEnvironment>();
+  const app = new Hono<HonoEnv>();
 
   app.use(async (c, next) => {
     const config = configFor(c.env);

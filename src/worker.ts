@@ -1,5 +1,5 @@
 import { createApp } from "./app.ts";
-import type { WorkerBindings } from "./env.ts";
+import type { Env } from "./env.ts";
 import { onSchedule } from "./services/scheduled.ts";
 
 export { CourseCoordinator } from "./durable/course-coordinator.ts";
@@ -20,4 +20,4 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   scheduled: (controller, env, ctx) => ctx.waitUntil(onSchedule(controller, env)),
-} satisfies ExportedHandler<WorkerBindings>;
+} satisfies ExportedHandler<Env>;

@@ -7,12 +7,12 @@
 // Either way every answer settles its slot with the answer's headers, and a request that got no
 // answer (timeout, network failure) settles it with null (the client's `observe(null, ticket)`).
 import { createHash } from "node:crypto";
-import type { AppConfig, WorkerBindings } from "../env.ts";
+import type { AppConfig, Env } from "../env.ts";
 import type { RateGate } from "./client.ts";
 import type { GatePriority, Grant, RateObservation, ReserveRequest } from "./rate-budget.ts";
 
 /** The stub of the token's ClickUpRateGate Durable Object. */
-export type ClickUpRateGateStub = ReturnType<WorkerBindings["CLICKUP_RATE_GATE"]["get"]>;
+export type ClickUpRateGateStub = ReturnType<Env["CLICKUP_RATE_GATE"]["get"]>;
 
 /** What the gates below call on the stub (a test can hand in its own). */
 export interface RateGateService {
@@ -27,7 +27,7 @@ export function tokenKey(token: string): string {
 }
 
 /** The token's gate (one Durable Object per token); null when CLICKUP_API_TOKEN is not set. */
-export function clickUpRateGateStub(config: AppConfig, env: WorkerBindings): ClickUpRateGateStub | null {
+export function clickUpRateGateStub(config: AppConfig, env: Env): ClickUpRateGateStub | null {
   const token = config.env.CLICKUP_API_TOKEN;
   if (!token) return null;
   return env.CLICKUP_RATE_GATE.get(env.CLICKUP_RATE_GATE.idFromName(tokenKey(token)));

@@ -3,7 +3,7 @@
 // over 7 s), back to `active` on a success, and `suspended` at fail_count 100 or at once on a 410;
 // it notifies no one (https://developer.clickup.com/docs/webhookhealth). Read through the token's
 // rate gate and cached per isolate, so a monitor polling /health costs at most one request a minute.
-import type { AppConfig, WorkerBindings } from "../env.ts";
+import type { AppConfig, Env } from "../env.ts";
 import type { Logger } from "../lib/log.ts";
 import { createClickUpClient, type RateGate } from "./client.ts";
 import type { ClickUpSettings } from "./config.ts";
@@ -27,7 +27,7 @@ const REQUEST_TIMEOUT_MS = 5_000;
 
 const cache = new WeakMap<AppConfig, Map<string, { until: number; value: Promise<ClickUpWebhookHealth> }>>();
 
-export function clickUpWebhookHealth(config: AppConfig, env: WorkerBindings, settings: ClickUpSettings, log: Logger): Promise<ClickUpWebhookHealth> {
+export function clickUpWebhookHealth(config: AppConfig, env: Env, settings: ClickUpSettings, log: Logger): Promise<ClickUpWebhookHealth> {
   const byWebhook = cache.get(config) ?? new Map<string, { until: number; value: Promise<ClickUpWebhookHealth> }>();
   cache.set(config, byWebhook);
   const key = `${settings.team_id}:${settings.webhook.id}`;
@@ -41,7 +41,7 @@ export function clickUpWebhookHealth(config: AppConfig, env: WorkerBindings, set
   return entry.value;
 }
 
-async function askClickUp(config: AppConfig, env: WorkerBindings, settings: ClickUpSettings, log: Logger): Promise<ClickUpWebhookHealth> {
+async function askClickUp(config: AppConfig, env: Env, settings: ClickUpSettings, log: Logger): Promise<ClickUpWebhookHealth> {
   const checked_at = new Date().toISOString();
   const token = config.env.CLICKUP_API_TOKEN;
   if (!token) return { status: "unknown", checked_at, reason: "CLICKUP_API_TOKEN is not set, so ClickUp cannot be asked" };

@@ -6,7 +6,7 @@
  * team's JWKS), not by hand.
  */
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from "jose";
-import type { AppEnv } from "../env.ts";
+import type { ConfigVars } from "../env.ts";
 import { hmacSha256Hex, secretsEqual, sha256Hex } from "../lib/crypto.ts";
 
 /** `__Host-`: Secure, Path=/ and no Domain, so no sibling host can set or shadow it. */
@@ -21,7 +21,7 @@ export interface AdminIdentity {
   credential: string | null;
 }
 
-export function accessConfigured(env: AppEnv): boolean {
+export function accessConfigured(env: ConfigVars): boolean {
   return !!env.CF_ACCESS_TEAM_DOMAIN && !!env.CF_ACCESS_AUD;
 }
 
@@ -98,7 +98,7 @@ export function readCookie(header: string | undefined, name: string): string | n
  * carries an Access assertion that does not verify is refused outright (never falls back).
  */
 export async function identify(
-  env: AppEnv,
+  env: ConfigVars,
   headers: { get(name: string): string | null | undefined },
   opts: { accessKeys?: JWTVerifyGetKey } = {},
 ): Promise<AdminIdentity | null> {

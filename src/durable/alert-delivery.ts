@@ -1,7 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { alertDescription, alertTitle, closeAlertTask, createAlertTask, remindAlertTask } from "../clickup/alert-task.ts";
 import { loadClickUpContext } from "../clickup/clickup-sync.ts";
-import { configFor, type WorkerBindings } from "../env.ts";
+import { configFor, type Env } from "../env.ts";
 import { createLogger } from "../lib/log.ts";
 import { createMailgunClient } from "../providers/mailgun.ts";
 import { type AlertDeliveryParams, type AlertRecord, listAlerts, loadAlertSettings, recordAlertDelivery } from "../store/alerts.ts";
@@ -30,7 +30,7 @@ export interface AlertDeliveryOutcome {
  * reminded on a later notification and closed when it clears; an email goes to the admin address
  * through Mailgun when one is configured (settings 'alerts' `email_to`, else ALERT_EMAIL_TO).
  */
-export class AlertDelivery extends WorkflowEntrypoint<WorkerBindings, AlertDeliveryParams> {
+export class AlertDelivery extends WorkflowEntrypoint<Env, AlertDeliveryParams> {
   override async run(event: Readonly<WorkflowEvent<AlertDeliveryParams>>, step: WorkflowStep): Promise<AlertDeliveryOutcome> {
     const { alert_id: alertId, kind } = event.payload;
     const config = configFor(this.env);

@@ -1,7 +1,7 @@
 // The AlertSink the Workflows hand to the code that raises alerts: the database decides (dedupe,
 // rate limit), and each notification or clearing starts one AlertDelivery instance named by the
 // alert and the notification, so a repeat delivers nothing twice.
-import type { AppConfig, WorkerBindings } from "../env.ts";
+import type { AppConfig, Env } from "../env.ts";
 import type { Logger } from "../lib/log.ts";
 import { createInstanceOnce } from "../lib/workflow-instances.ts";
 import { type AlertCause, type AlertDeliveryParams, type AlertSink, clearAlerts, raiseAlert } from "../store/alerts.ts";
@@ -17,7 +17,7 @@ export function configuredSecrets(config: AppConfig, bindings: object): string[]
   return [...values];
 }
 
-export function alertSink(env: WorkerBindings, config: AppConfig, log: Logger): AlertSink {
+export function alertSink(env: Env, config: AppConfig, log: Logger): AlertSink {
   const secrets = configuredSecrets(config, env);
   const deliver = async (params: AlertDeliveryParams): Promise<void> => {
     const workflow = env.ALERT_DELIVERY as Workflow<AlertDeliveryParams> | undefined; // absent in an older wrangler.toml

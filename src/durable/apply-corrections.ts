@@ -5,7 +5,7 @@ import { loadClickUpContext } from "../clickup/clickup-sync.ts";
 import { type LeadTaskSnapshot, notSavedComment, type Proposed, proposedCorrections, segmentOf } from "../clickup/corrections.ts";
 import type { ApplyCorrectionsParams } from "../clickup/corrections.types.ts";
 import { LEAD_FOLDER_NAMES } from "../clickup/config.ts";
-import { configFor, type WorkerBindings } from "../env.ts";
+import { configFor, type Env } from "../env.ts";
 import { createLogger } from "../lib/log.ts";
 import { createHunterClient } from "../providers/hunter.ts";
 import { createStore } from "../store/index.ts";
@@ -41,7 +41,7 @@ export type ApplyCorrectionsOutcome = { applied: number; refused: number; skippe
  * over a newer one), and whatever was refused is said in one comment on the task. A new email is
  * then verified with Hunter, recorded, never blocking.
  */
-export class ApplyCorrections extends WorkflowEntrypoint<WorkerBindings, ApplyCorrectionsParams> {
+export class ApplyCorrections extends WorkflowEntrypoint<Env, ApplyCorrectionsParams> {
   override async run(event: Readonly<WorkflowEvent<ApplyCorrectionsParams>>, step: WorkflowStep): Promise<ApplyCorrectionsOutcome> {
     const input = event.payload;
     const config = configFor(this.env);

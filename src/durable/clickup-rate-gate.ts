@@ -9,7 +9,7 @@ import {
   type RateObservation,
   type ReserveRequest,
 } from "../clickup/rate-budget.ts";
-import { configFor, type WorkerBindings } from "../env.ts";
+import { configFor, type Env } from "../env.ts";
 
 export type { GatePriority, Grant, RateObservation, ReserveRequest } from "../clickup/rate-budget.ts";
 
@@ -22,12 +22,12 @@ const MAX_HOLD_MS = 5_000;
  * hears each request's answer (its X-RateLimit-* headers) or its failure. Slots and what ClickUp said
  * are persisted: an evicted gate must not forget its window.
  */
-export class ClickUpRateGate extends DurableObject<WorkerBindings> {
+export class ClickUpRateGate extends DurableObject<Env> {
   #budget: RateBudget;
   /** Reservations held until ClickUp's first answer of the window. */
   #waiting: { priority: GatePriority; wake: () => void }[] = [];
 
-  constructor(ctx: DurableObjectState, env: WorkerBindings) {
+  constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const config = configFor(env).env;
     const sql = ctx.storage.sql;

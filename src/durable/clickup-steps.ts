@@ -12,7 +12,7 @@ import { type ClickUpCall, type ClickUpCallContext, type ClickUpPriority, LOOKUP
 import { createClickUpClient, type ClickUpClient } from "../clickup/client.ts";
 import { isClickUpError } from "../clickup/errors.ts";
 import { clickUpRateGateStub, reservedGate } from "../clickup/rate-gate-client.ts";
-import type { AppConfig, WorkerBindings } from "../env.ts";
+import type { AppConfig, Env } from "../env.ts";
 
 const ATTEMPTS = 4;
 /** A call step's own limit: the requests only (the wait is outside), each bounded by the client's timeout. */
@@ -32,7 +32,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: string; fatal:
 export function clickUpSteps(deps: {
   step: WorkflowStep;
   config: AppConfig;
-  env: WorkerBindings;
+  env: Env;
   memory?: CallMemory;
   /** True in an instance the watchdog re-created: look up what the replaced one recorded. */
   replaying?: boolean;

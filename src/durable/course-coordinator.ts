@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { configFor, type WorkerBindings } from "../env.ts";
+import { configFor, type Env } from "../env.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { createStore } from "../store/index.ts";
 import { FailRunResult } from "../store/records.ts";
@@ -57,11 +57,11 @@ const ACTIVE: JobStatus[] = ["queued", "running"];
  * EnrichCourse workflow. Guarantees: a trigger seen before is a no-op; at most one run in flight;
  * triggers arriving during a run fold into one follow-up run that starts when the run ends.
  */
-export class CourseCoordinator extends DurableObject<WorkerBindings> {
+export class CourseCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly log: Logger;
 
-  constructor(ctx: DurableObjectState, env: WorkerBindings) {
+  constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.log = createLogger(configFor(env).env.LOG_LEVEL, { component: "course_coordinator" });

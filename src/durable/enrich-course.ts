@@ -1,6 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.ts";
-import { configFor, type WorkerBindings } from "../env.ts";
+import { configFor, type Env } from "../env.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { reportFailureToClickUp, runEnrichCoursePipeline, type PipelineRuntime } from "../pipeline/enrich-course-pipeline.ts";
 import { type AgentCallRecord, RunLedger, usageRecord } from "../pipeline/runner.ts";
@@ -46,7 +46,7 @@ type CallEnvelope =
  * retried `step.do`, keeps the run's spend, reports progress to the course's coordinator, and makes
  * sure a failure is recorded (course `failed`, never stuck `enriching`).
  */
-export class EnrichCourse extends WorkflowEntrypoint<WorkerBindings, EnrichCourseParams> {
+export class EnrichCourse extends WorkflowEntrypoint<Env, EnrichCourseParams> {
   override async run(event: Readonly<WorkflowEvent<EnrichCourseParams>>, step: WorkflowStep): Promise<RunOutcome> {
     const params = event.payload;
     const config = configFor(this.env);

@@ -1,7 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.ts";
 import { loadClickUpContext } from "../clickup/clickup-sync.ts";
-import { configFor, type WorkerBindings } from "../env.ts";
+import { configFor, type Env } from "../env.ts";
 import { checkCourse, type CoursePageContext } from "../freshness/check-course.ts";
 import { type FreshnessSweepParams, NextCourses, type SweepCheck, SweepRecord, SweepView } from "../freshness/freshness.types.ts";
 import { createSuccessor, type SuccessorDeps, type SuccessorProfile } from "../freshness/successor.ts";
@@ -39,7 +39,7 @@ export interface FreshnessSweepOutcome {
  * sweep and a second successor, so even a second instance of the same sweep (an admin's resume)
  * checks nobody twice and replaces nobody twice.
  */
-export class FreshnessSweep extends WorkflowEntrypoint<WorkerBindings, FreshnessSweepParams> {
+export class FreshnessSweep extends WorkflowEntrypoint<Env, FreshnessSweepParams> {
   override async run(event: Readonly<WorkflowEvent<FreshnessSweepParams>>, step: WorkflowStep): Promise<FreshnessSweepOutcome> {
     const { sweep_id: sweepId, part } = event.payload;
     const config = configFor(this.env);
@@ -248,7 +248,7 @@ function costOf(ledger: RunLedger, scope: string, key: string): number {
   return Math.round(total * 1e6) / 1e6;
 }
 
-async function stopSequence(step: WorkflowStep, env: WorkerBindings, instanceId: string, log: ReturnType<typeof createLogger>): Promise<void> {
+async function stopSequence(step: WorkflowStep, env: Env, instanceId: string, log: ReturnType<typeof createLogger>): Promise<void> {
   try {
     await step.do(`stop:${instanceId}`, DB_STEP, async () => {
       const instance = await env.OUTREACH_SEQUENCE.get(instanceId);

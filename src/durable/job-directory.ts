@@ -1,12 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import type { WorkerBindings } from "../env.ts";
+import type { Env } from "../env.ts";
 
 /**
  * Maps a job id to the coordinator that owns it, so `GET /api/jobs/:id` can find the course's
  * Durable Object. Sharded by the job id's first two hex digits (256 small objects).
  */
-export class JobDirectory extends DurableObject<WorkerBindings> {
-  constructor(ctx: DurableObjectState, env: WorkerBindings) {
+export class JobDirectory extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, coordinator_key TEXT NOT NULL, created_at INTEGER NOT NULL)",

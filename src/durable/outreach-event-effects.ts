@@ -1,6 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { loadClickUpContext } from "../clickup/clickup-sync.ts";
-import { configFor, type WorkerBindings } from "../env.ts";
+import { configFor, type Env } from "../env.ts";
 import { createLogger } from "../lib/log.ts";
 import { noteOnLead } from "../clickup/write-back.ts";
 import { bounceNote, replyNote, unsubscribeNote } from "../outreach/lead-notes.ts";
@@ -16,7 +16,7 @@ const DB_STEP: WorkflowStepConfig = { retries: { limit: 5, delay: "2 seconds", b
  * tells the rep (a reply notifies them, with its text). Separate from the sequence, because a reply
  * that comes after the last email must reach the rep too. The database already knows.
  */
-export class OutreachEventEffects extends WorkflowEntrypoint<WorkerBindings, OutreachEventParams> {
+export class OutreachEventEffects extends WorkflowEntrypoint<Env, OutreachEventParams> {
   override async run(event: Readonly<WorkflowEvent<OutreachEventParams>>, step: WorkflowStep): Promise<{ written: boolean; reason?: string }> {
     const input = event.payload;
     const config = configFor(this.env);

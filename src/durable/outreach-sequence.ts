@@ -3,7 +3,7 @@ import { loadClickUpContext } from "../clickup/clickup-sync.ts";
 import type { ClickUpCall } from "../clickup/call.ts";
 import type { ClickUpSettings } from "../clickup/config.ts";
 import { NonRetryableError } from "cloudflare:workflows";
-import { configFor, type WorkerBindings } from "../env.ts";
+import { configFor, type Env } from "../env.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { composeEmail, outreachMessageId, outreachVariables } from "../outreach/compose.ts";
 import { noteOnLead } from "../clickup/write-back.ts";
@@ -44,7 +44,7 @@ type Started = Extract<StartedSequence, { started: true }>;
  * database decides first: every stop is recorded there before the signal, and the claim before
  * each send refuses a sequence that is no longer active, so a lost signal cannot cause an email.
  */
-export class OutreachSequence extends WorkflowEntrypoint<WorkerBindings, OutreachSequenceParams> {
+export class OutreachSequence extends WorkflowEntrypoint<Env, OutreachSequenceParams> {
   override async run(event: Readonly<WorkflowEvent<OutreachSequenceParams>>, step: WorkflowStep): Promise<OutreachSequenceOutcome> {
     const { task_id: taskId } = event.payload;
     const config = configFor(this.env);

@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type Workflo
 import { loadClickUpContext } from "../clickup/clickup-sync.ts";
 import type { ApplyCorrectionsParams, ReconcileParams } from "../clickup/corrections.types.ts";
 import { reconcile, type ReconcileSummary } from "../clickup/reconcile.ts";
-import { configFor, type WorkerBindings } from "../env.ts";
+import { configFor, type Env } from "../env.ts";
 import { createLogger } from "../lib/log.ts";
 import { createInstanceOnce } from "../lib/workflow-instances.ts";
 import { createCoordinators } from "../services/coordinators.ts";
@@ -18,7 +18,7 @@ const DB_STEP: WorkflowStepConfig = { retries: { limit: 4, delay: "2 seconds", b
  * request is a gated `background` step (a run's requests go first); every database read and
  * hand-off is a retried step, so a crash resumes without starting anything twice.
  */
-export class Reconcile extends WorkflowEntrypoint<WorkerBindings, ReconcileParams> {
+export class Reconcile extends WorkflowEntrypoint<Env, ReconcileParams> {
   override async run(event: Readonly<WorkflowEvent<ReconcileParams>>, step: WorkflowStep): Promise<ReconcileSummary> {
     const config = configFor(this.env);
     const log = createLogger(config.env.LOG_LEVEL, { component: "reconcile", instance_id: event.instanceId, trigger: event.payload.trigger });

@@ -9,7 +9,7 @@ import type { ClickUpSettings } from "../clickup/config.ts";
 import { decideState, readIntakeAsk, type StateCandidates } from "../clickup/intake-task.ts";
 import { problemOfFailure, type RepProblem, repMessage, stateFoundMessage } from "../clickup/rep-messages.ts";
 import { commentOnIntake, linkIntakeToCourse, markIntakeEnriching, writeIntakeOutcome } from "../clickup/write-back.ts";
-import { type AppConfig, configFor, type WorkerBindings } from "../env.ts";
+import { type AppConfig, configFor, type Env } from "../env.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { createProviders } from "../providers/index.ts";
 import { ProviderError } from "../providers/provider-error.ts";
@@ -56,7 +56,7 @@ interface Progress {
  * unknown name, ClickUp not set up, the database down) leaves the task in "needs attention" with a
  * plain comment saying what to type instead; the technical reason goes to the log and the outcome.
  */
-export class ResolveIntakeTask extends WorkflowEntrypoint<WorkerBindings, ResolveIntakeParams> {
+export class ResolveIntakeTask extends WorkflowEntrypoint<Env, ResolveIntakeParams> {
   override async run(event: Readonly<WorkflowEvent<ResolveIntakeParams>>, step: WorkflowStep): Promise<ResolveIntakeOutcome> {
     const taskId = event.payload.task_id;
     const config = configFor(this.env);

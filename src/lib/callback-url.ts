@@ -1,4 +1,4 @@
-import type { AppEnv } from "../env.ts";
+import type { ConfigVars } from "../env.ts";
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
@@ -30,7 +30,7 @@ function hostAllowed(hostname: string, allowed: string[]): boolean {
  * allowed). Private and loopback addresses are refused in production; outside production a listed
  * loopback host may use http, so the local emulators can receive callbacks. Returns the reason for a refusal.
  */
-export function callbackUrlProblem(value: string, env: AppEnv): string | null {
+export function callbackUrlProblem(value: string, env: ConfigVars): string | null {
   let url: URL;
   try {
     url = new URL(value);

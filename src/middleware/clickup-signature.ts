@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { type DeliveryOutcome, recordWebhookDelivery } from "../clickup/webhook-deliveries.ts";
 import { reportSecretMismatchOnce, type WebhookSecretSource, webhookSecrets } from "../clickup/webhook-secret.ts";
 import { verifyHmacSha256Hex } from "../lib/crypto.ts";
@@ -14,7 +14,7 @@ import { createStore } from "../store/index.ts";
  * delivery's outcome (accepted: answered 2xx; refused: anything else) is recorded for /health.
  */
 export function clickupSignature() {
-  return createMiddleware<AppEnvironment>(async (c, next) => {
+  return createMiddleware<HonoEnv>(async (c, next) => {
     const { config, log } = c.var;
     const secrets = webhookSecrets(config.env.CLICKUP_WEBHOOK_SECRET, await c.var.clickupContext());
     reportSecretMismatchOnce(config, log, secrets);
@@ -53,7 +53,7 @@ export function clickupSignature() {
   });
 }
 
-function record(c: Context<AppEnvironment>, outcome: DeliveryOutcome): void {
+function record(c: Context<HonoEnv>, outcome: DeliveryOutcome): void {
   const { config, log } = c.var;
   const write = recordWebhookDelivery(config, () => createStore(config), log, "clickup", outcome);
   if (!write) return;

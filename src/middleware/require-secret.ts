@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnvironment } from "../app-types.ts";
-import type { AppEnv } from "../env.ts";
+import type { HonoEnv } from "../app-types.ts";
+import type { ConfigVars } from "../env.ts";
 import { secretsEqual } from "../lib/crypto.ts";
 import { AppError } from "../lib/errors.ts";
 
@@ -11,8 +11,8 @@ type SecretName = "AGENT_API_KEY" | "SUPABASE_WEBHOOK_SECRET";
  * compared in constant time. A route whose secret is not configured answers 503, not 401.
  */
 export function requireSecret(opts: { secret: SecretName; header: string; scheme?: "Bearer" }) {
-  return createMiddleware<AppEnvironment>(async (c, next) => {
-    const expected = c.var.config.env[opts.secret satisfies keyof AppEnv];
+  return createMiddleware<HonoEnv>(async (c, next) => {
+    const expected = c.var.config.env[opts.secret satisfies keyof ConfigVars];
     if (!expected) {
       throw new AppError("NOT_CONFIGURED", `${opts.secret} is not set on the server, so this route is disabled`);
     }

@@ -1,7 +1,7 @@
 // The outreach settings a sequence runs with: the `settings` row 'outreach' (editable from the
 // dashboard later) over the environment's defaults, over the product's defaults.
 import { z } from "zod";
-import type { AppEnv } from "../env.ts";
+import type { ConfigVars } from "../env.ts";
 import { DEFAULT_SEND_WINDOW, type SendWindow } from "./send-schedule.ts";
 
 export const OUTREACH_SETTINGS_KEY = "outreach";
@@ -58,7 +58,7 @@ function windowFromEnv(value: string | undefined): Partial<SendWindow> {
  * Merges the stored value over the environment. A stored value that does not parse is reported in
  * `problems` and ignored key by key, never a crash: the sequence still runs on the defaults.
  */
-export function resolveOutreachSettings(env: AppEnv, stored: unknown): { settings: OutreachSettings; problems: string[] } {
+export function resolveOutreachSettings(env: ConfigVars, stored: unknown): { settings: OutreachSettings; problems: string[] } {
   const problems: string[] = [];
   let saved: z.infer<typeof StoredOutreachSettings> = {};
   if (stored !== null && stored !== undefined) {
@@ -85,7 +85,7 @@ export function resolveOutreachSettings(env: AppEnv, stored: unknown): { setting
 }
 
 /** Why a sequence cannot start with this configuration, in words a rep can pass to an admin; null when it can. */
-export function outreachConfigurationProblem(env: AppEnv, settings: OutreachSettings, sender?: Sender | null): string | null {
+export function outreachConfigurationProblem(env: ConfigVars, settings: OutreachSettings, sender?: Sender | null): string | null {
   if (!env.MAILGUN_API_KEY || !env.MAILGUN_DOMAIN) return "email sending is not configured (an admin must set MAILGUN_API_KEY and MAILGUN_DOMAIN)";
   if (!settings.postalAddress) return "the company postal address is not configured (the law requires it in every email): an admin must set OUTREACH_POSTAL_ADDRESS or the outreach settings";
   if (!env.APP_URL || !env.UNSUBSCRIBE_SIGNING_SECRET) return "unsubscribe links cannot be made (an admin must set APP_URL and UNSUBSCRIBE_SIGNING_SECRET)";

@@ -1,6 +1,6 @@
 /** A template edit rendered for a real contact, exactly as the sequence would compose it (src/outreach/compose.ts). */
 import type { z } from "zod";
-import type { AppEnv } from "../env.ts";
+import type { ConfigVars } from "../env.ts";
 import { composeEmail, outreachVariables, type OutreachStep } from "./compose.ts";
 import { parseSender } from "./settings.ts";
 import type { PreviewContact } from "../dashboard/dashboard.types.ts";
@@ -15,7 +15,7 @@ export interface TemplatePreview {
 type Contact = NonNullable<z.infer<typeof PreviewContact>["contact"]>;
 
 export function renderTemplatePreview(
-  env: AppEnv,
+  env: ConfigVars,
   input: { segment: string; step: number; subject: string; body: string; firstSubject: string },
   contact: Contact,
   origin: string,

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { forgetClickUpContext, routingRuleFor } from "../clickup/clickup-sync.ts";
 import {
   accessConfigured,
@@ -22,7 +22,7 @@ import { AppError } from "../lib/errors.ts";
 import { validate } from "../middleware/validation.ts";
 import { createStore, StoreError } from "../store/index.ts";
 
-type AdminEnvironment = AppEnvironment & { Variables: AppEnvironment["Variables"] & { admin: AdminIdentity } };
+type AdminHonoEnv = HonoEnv & { Variables: HonoEnv["Variables"] & { admin: AdminIdentity } };
 
 const PAGE_SECURITY = {
   "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -32,7 +32,7 @@ const PAGE_SECURITY = {
 };
 
 /** Every /api/admin/* route but sign-in: an identity (else 401), and a CSRF check on anything that changes state. */
-const requireAdmin = createMiddleware<AdminEnvironment>(async (c, next) => {
+const requireAdmin = createMiddleware<AdminHonoEnv>(async (c, next) => {
   const env = c.var.config.env;
   if (!env.ADMIN_API_KEY && !accessConfigured(env)) {
     throw new AppError("NOT_CONFIGURED", "the admin dashboard is disabled: set ADMIN_API_KEY, or CF_ACCESS_TEAM_DOMAIN and CF_ACCESS_AUD");
@@ -48,10 +48,10 @@ const requireAdmin = createMiddleware<AdminEnvironment>(async (c, next) => {
   await next();
 });
 
-const store = (c: { var: AppEnvironment["Variables"] }) => createStore(c.var.config);
+const store = (c: { var: HonoEnv["Variables"] }) => createStore(c.var.config);
 
 /** A database refusal of the payload (invalid_parameter_value, no row) is the admin's 400/404, not a 500. */
-async function callAdmin<S extends z.ZodType>(c: { var: AppEnvironment["Variables"] }, fn: Parameters<ReturnType<typeof createStore>["call"]>[0], payload: unknown, schema: S): Promise<z.output<S>> {
+async function callAdmin<S extends z.ZodType>(c: { var: HonoEnv["Variables"] }, fn: Parameters<ReturnType<typeof createStore>["call"]>[0], payload: unknown, schema: S): Promise<z.output<S>> {
   try {
     return await store(c).call(fn, payload, schema);
   } catch (error) {
@@ -67,7 +67,7 @@ const IdParam = z.object({ id: z.uuid("id must be a UUID") });
  * The admin dashboard: `GET /admin` (the page and its two scripts), `/api/admin/session` (sign in
  * and out), and the JSON the page draws, every route behind `requireAdmin`.
  */
-export const admin = new Hono<AdminEnvironment>()
+export const admin = new Hono<AdminHonoEnv>()
   .get("/admin", (c) => c.html(ADMIN_PAGE_HTML, 200, PAGE_SECURITY))
   .get("/admin/", (c) => c.redirect("/admin", 301))
   .get("/admin/assets/app.js", (c) => c.body(ADMIN_PAGE_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache", ...PAGE_SECURITY }))

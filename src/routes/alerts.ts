@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { requireSecret } from "../middleware/require-secret.ts";
 import { validate } from "../middleware/validation.ts";
 import { ALERT_CAUSE_NAMES, type AlertCause, listAlerts } from "../store/alerts.ts";
@@ -16,7 +16,7 @@ const AlertsQuery = z.object({
  * `GET /api/alerts` (`X-API-Key`): the admin alerts, open ones first (most severe, latest), then the
  * recently closed; `?status=open|closed|all`, `?cause=`, `?limit=` (50, at most 500).
  */
-export const alerts = new Hono<AppEnvironment>()
+export const alerts = new Hono<HonoEnv>()
   .use("/api/alerts", requireSecret({ secret: "AGENT_API_KEY", header: "x-api-key" }))
   .get("/api/alerts", validate("query", AlertsQuery), async (c) => {
     const query = c.req.valid("query");

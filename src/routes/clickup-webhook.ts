@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { clickupSignature } from "../middleware/clickup-signature.ts";
 import { parseJsonBytes } from "../middleware/validation.ts";
 import { sha256Hex } from "../lib/crypto.ts";
@@ -38,7 +38,7 @@ const ClickUpDelivery = z.looseObject({
  * sequence, and moving it anywhere else (or deleting it) stops a sequence that is running; every
  * other event is acknowledged and ignored.
  */
-export const clickupWebhook = new Hono<AppEnvironment>().post("/webhooks/clickup", clickupSignature(), async (c) => {
+export const clickupWebhook = new Hono<HonoEnv>().post("/webhooks/clickup", clickupSignature(), async (c) => {
   const delivery = parseJsonBytes(c.var.rawBody, ClickUpDelivery);
   const { log, config } = c.var;
   const first = delivery.history_items[0];

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { AppError } from "../lib/errors.ts";
 import { requireSecret } from "../middleware/require-secret.ts";
 import { validate } from "../middleware/validation.ts";
@@ -17,7 +17,7 @@ const ContactParam = z.object({ contact_id: z.uuid("contact_id must be a UUID") 
  *  - `POST /api/contacts/:contact_id/sequence/send-now`: the running sequence sends its next email
  *    now instead of at its planned time (the sender's daily cap and spacing still hold).
  */
-export const contacts = new Hono<AppEnvironment>()
+export const contacts = new Hono<HonoEnv>()
   .use("/api/contacts/*", requireSecret({ secret: "AGENT_API_KEY", header: "x-api-key" }))
   .get("/api/contacts/:contact_id/sequence", validate("param", ContactParam), async (c) => {
     const { contact_id } = c.req.valid("param");

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { callbackUrlProblem } from "../lib/callback-url.ts";
 import { AppError } from "../lib/errors.ts";
 import { toStateCode } from "../lib/us-states.ts";
@@ -30,7 +30,7 @@ const IdempotencyKey = z.string().trim().min(1).max(200);
  * `POST /api/enrich-course` → 202 `{job_id, status: "processing"}`. A repeated request for a course
  * with a run in flight gets that run's job id; an `Idempotency-Key` makes retries of one request safe.
  */
-export const enrichCourse = new Hono<AppEnvironment>().post(
+export const enrichCourse = new Hono<HonoEnv>().post(
   "/api/enrich-course",
   requireSecret({ secret: "AGENT_API_KEY", header: "x-api-key" }),
   validate("json", EnrichCourseRequest),

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { AppError } from "../lib/errors.ts";
 import { requireSecret } from "../middleware/require-secret.ts";
 import { parseJsonBytes, validate } from "../middleware/validation.ts";
@@ -25,7 +25,7 @@ const SweepParam = z.object({ sweep_id: z.uuid("sweep_id must be a UUID") });
  *  - `GET /api/freshness/sweeps/:sweep_id`: its counts so far and each contact's outcome;
  *  - `POST /api/freshness/sweeps/:sweep_id/resume`: a sweep whose workflow was killed goes on.
  */
-export const freshness = new Hono<AppEnvironment>()
+export const freshness = new Hono<HonoEnv>()
   .use("/api/freshness/*", requireSecret({ secret: "AGENT_API_KEY", header: "x-api-key" }))
   .post("/api/freshness/sweeps", async (c) => {
     const bytes = new Uint8Array(await c.req.arrayBuffer());

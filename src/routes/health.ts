@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { type ClickUpRunContext, loadClickUpContext } from "../clickup/clickup-sync.ts";
 import { readWebhookHealth } from "../clickup/webhook-deliveries.ts";
 import { clickUpWebhookHealth, type ClickUpWebhookHealth } from "../clickup/webhook-health.ts";
@@ -8,7 +8,7 @@ import { createStore } from "../store/index.ts";
 import { z } from "zod";
 import { outreachConfigurationProblem, resolveOutreachSettings } from "../outreach/settings.ts";
 
-type Vars = AppEnvironment["Variables"];
+type Vars = HonoEnv["Variables"];
 
 /**
  * `GET /health`: up, and which providers and routes are configured (never their secrets), whether
@@ -16,7 +16,7 @@ type Vars = AppEnvironment["Variables"];
  * when it last accepted and refused a delivery, and ClickUp's own view of it. `errors` lists what
  * an admin must fix.
  */
-export const health = new Hono<AppEnvironment>().get("/health", async (c) => {
+export const health = new Hono<HonoEnv>().get("/health", async (c) => {
   const { env, providers, invalid } = c.var.config;
   // Read fresh (not the webhook's cached copy): an admin checks /health right after running setup.
   // The route itself may use the copy it read up to a minute before.
@@ -79,7 +79,7 @@ interface WebhookView {
 
 const CLICKUP_ANSWER_WAIT_MS = 10_000;
 
-async function clickupWebhook(vars: Vars, bindings: AppEnvironment["Bindings"], context: ClickUpRunContext | null, secrets: WebhookSecrets): Promise<WebhookView> {
+async function clickupWebhook(vars: Vars, bindings: HonoEnv["Bindings"], context: ClickUpRunContext | null, secrets: WebhookSecrets): Promise<WebhookView> {
   const settings = context?.settings ?? null;
   const [deliveries, clickup] = await Promise.all([
     deliveriesView(vars),

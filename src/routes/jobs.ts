@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { AppError } from "../lib/errors.ts";
 import { requireSecret } from "../middleware/require-secret.ts";
 import { validate } from "../middleware/validation.ts";
@@ -9,7 +9,7 @@ import { validate } from "../middleware/validation.ts";
 const PUBLIC_STATUS = { queued: "queued", running: "running", succeeded: "succeeded", partial: "succeeded", failed: "failed" } as const;
 
 /** `GET /api/jobs/:job_id`: a run's status, steps, cost and duration, from its course's coordinator. */
-export const jobs = new Hono<AppEnvironment>().get(
+export const jobs = new Hono<HonoEnv>().get(
   "/api/jobs/:job_id",
   requireSecret({ secret: "AGENT_API_KEY", header: "x-api-key" }),
   validate("param", z.object({ job_id: z.uuid("job_id must be a UUID") })),

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { AppError } from "../lib/errors.ts";
 import { checkMailgunSignature } from "../middleware/mailgun-signature.ts";
 import { isAutoReply, messageIdsIn } from "../outreach/auto-reply.ts";
@@ -80,7 +80,7 @@ function kindOfEvent(event: string, severity: string | undefined): OutreachEvent
  *  - `POST /webhooks/mailgun/inbound`: a reply, forwarded by the inbound route of the Reply-To address.
  *  - `POST /webhooks/mailgun/events`: delivery events (bounces, complaints, unsubscribes, ...).
  */
-export const mailgunWebhooks = new Hono<AppEnvironment>()
+export const mailgunWebhooks = new Hono<HonoEnv>()
   .post("/webhooks/mailgun/inbound", async (c) => {
     let form: z.infer<typeof InboundForm>;
     try {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { toStateCode } from "../lib/us-states.ts";
 import { requireSecret } from "../middleware/require-secret.ts";
 import { validate } from "../middleware/validation.ts";
@@ -30,7 +30,7 @@ const APP_SOURCES = new Set(["api", "clickup", "cron"]);
  * These webhooks are unsigned and never retried, so the shared secret authenticates them and the
  * course id + event dedupes them.
  */
-export const supabaseWebhook = new Hono<AppEnvironment>().post(
+export const supabaseWebhook = new Hono<HonoEnv>().post(
   "/webhooks/supabase",
   requireSecret({ secret: "SUPABASE_WEBHOOK_SECRET", header: "authorization", scheme: "Bearer" }),
   validate("json", DatabaseWebhook),

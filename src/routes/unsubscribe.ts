@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
-import type { AppEnvironment } from "../app-types.ts";
+import type { HonoEnv } from "../app-types.ts";
 import { unsubscribePage } from "../outreach/unsubscribe-page.ts";
 import { verifyUnsubscribeToken } from "../outreach/unsubscribe-token.ts";
 import { createOutreach } from "../services/outreach.ts";
@@ -12,7 +12,7 @@ import { createStore } from "../store/index.ts";
  * client's one-click request — unsubscribes at once, with no cookie or login: the token (an HMAC)
  * names the address and the sequence.
  */
-export const unsubscribe = new Hono<AppEnvironment>()
+export const unsubscribe = new Hono<HonoEnv>()
   .use("/unsubscribe/*", secureHeaders({ referrerPolicy: "no-referrer" }))
   .get("/unsubscribe/:token", async (c) => {
     const secret = c.var.config.env.UNSUBSCRIBE_SIGNING_SECRET;

@@ -1,4 +1,4 @@
-import type { WorkerBindings } from "../env.ts";
+import type { Env } from "../env.ts";
 import { createInstanceOnce } from "../lib/workflow-instances.ts";
 import { jobDirectoryShard } from "../durable/job-directory.ts";
 import type { JobView, ResolveIntakeParams, TriggerInput, TriggerResult } from "../pipeline/jobs.types.ts";
@@ -11,7 +11,7 @@ export interface Coordinators {
   resolveIntake(instanceId: string, params: ResolveIntakeParams): Promise<"accepted" | "duplicate">;
 }
 
-export function createCoordinators(env: WorkerBindings): Coordinators {
+export function createCoordinators(env: Env): Coordinators {
   const coordinator = (key: string) => env.COURSE_COORDINATOR.get(env.COURSE_COORDINATOR.idFromName(key));
   return {
     trigger: (key, input) => coordinator(key).trigger(input, key),

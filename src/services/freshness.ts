@@ -1,4 +1,4 @@
-import type { AppConfig, WorkerBindings } from "../env.ts";
+import type { AppConfig, Env } from "../env.ts";
 import { StartedSweep, SweepRecord, SweepView } from "../freshness/freshness.types.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
@@ -21,7 +21,7 @@ export interface SweepRequest {
 const ALIVE = new Set(["queued", "running", "waiting", "paused", "waitingForPause"]);
 
 /** Routes, the cron and scripts reach the freshness sweep only through this service. */
-export function createFreshness(env: WorkerBindings, config: AppConfig, store: () => Store, log: Logger) {
+export function createFreshness(env: Env, config: AppConfig, store: () => Store, log: Logger) {
   const bind = (sweepId: string, instanceId: string) =>
     store().call("set_freshness_sweep_instance", { sweep_id: sweepId, workflow_instance_id: instanceId }, z.object({ sweep: SweepRecord }));
   return {

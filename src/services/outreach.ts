@@ -1,4 +1,4 @@
-import type { WorkerBindings } from "../env.ts";
+import type { Env } from "../env.ts";
 import type { Logger } from "../lib/log.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { OUTREACH_SIGNAL, type OutreachEventKind, type OutreachSequenceParams, type OutreachSignal } from "../outreach/outreach.types.ts";
@@ -34,7 +34,7 @@ export interface Outreach {
   sendNow(instanceId: string): Promise<boolean>;
 }
 
-export function createOutreach(env: WorkerBindings, store: () => Store, log: Logger): Outreach {
+export function createOutreach(env: Env, store: () => Store, log: Logger): Outreach {
   const signal = async (instanceId: string, payload: OutreachSignal): Promise<boolean> => {
     try {
       const instance = await env.OUTREACH_SEQUENCE.get(instanceId);

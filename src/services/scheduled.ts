@@ -1,4 +1,4 @@
-import type { WorkerBindings } from "../env.ts";
+import type { Env } from "../env.ts";
 import { configFor } from "../env.ts";
 import { createLogger } from "../lib/log.ts";
 import { createStore } from "../store/index.ts";
@@ -14,7 +14,7 @@ export function reconcileInstanceId(scheduledTime: number): string {
  * freshness sweep, every other tick the hourly reconcile job (Workflows do the work, durably).
  * `wrangler dev --test-scheduled`'s /__scheduled lands here too.
  */
-export async function onSchedule(controller: ScheduledController, env: WorkerBindings): Promise<void> {
+export async function onSchedule(controller: ScheduledController, env: Env): Promise<void> {
   const config = configFor(env);
   const log = createLogger(config.env.LOG_LEVEL, { component: "scheduled", cron: controller.cron });
   if (controller.cron === config.env.FRESHNESS_CRON) {

@@ -1,10 +1,10 @@
 // Outreach settings: the stored row over the environment, demo mode never in production, and the
 // configuration problems a rep's refusal comment names.
 import { describe, expect, it } from "vitest";
-import { EnvSchema } from "../../../src/env.ts";
+import { ConfigSchema } from "../../../src/env.ts";
 import { outreachConfigurationProblem, parseSender, resolveOutreachSettings } from "../../../src/outreach/settings.ts";
 
-const env = (vars: Record<string, string>) => EnvSchema.parse({ ENVIRONMENT: "development", ...vars });
+const env = (vars: Record<string, string>) => ConfigSchema.parse({ ENVIRONMENT: "development", ...vars });
 
 describe("outreach settings", () => {
   it("take the stored value over the environment, and the environment over the defaults", () => {
@@ -28,7 +28,7 @@ describe("outreach settings", () => {
   });
 
   it("refuse demo mode in production, and keep it elsewhere", () => {
-    const production = resolveOutreachSettings(EnvSchema.parse({ ENVIRONMENT: "production", OUTREACH_DEMO_MODE: "1" }), null);
+    const production = resolveOutreachSettings(ConfigSchema.parse({ ENVIRONMENT: "production", OUTREACH_DEMO_MODE: "1" }), null);
     expect(production.settings.demo).toBe(false);
     expect(production.problems).toEqual([expect.stringContaining("refused in production")]);
     expect(resolveOutreachSettings(env({ OUTREACH_DEMO_MODE: "1" }), null).settings.demo).toBe(true);

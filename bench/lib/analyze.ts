@@ -4,7 +4,7 @@
 import { CLICKUP_SEED } from "../../sandbox/clickup/index.ts";
 import type { RecordedRequest } from "../../sandbox/core/recorder.ts";
 import { COURSES } from "../../sandbox/world/index.ts";
-import { MODEL_PRICES_PER_MTOK, PERPLEXITY_PRICES, modelCostUsd } from "../../src/agents/pricing.ts";
+import { MODEL_PRICES_PER_MTOK, PERPLEXITY_PRICES, modelCostUsd } from "../../src/providers/pricing.ts";
 import { isRetryableStatus } from "../../src/providers/provider-error.ts";
 import type { CpuUse } from "./cpu.ts";
 import { criticalPath, type CriticalPath } from "./critical-path.ts";

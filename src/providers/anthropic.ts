@@ -1,7 +1,7 @@
 import Anthropic, { APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
 import { zodOutputFormat } from "@anthropic-ai/sdk/helpers/zod";
 import type { z } from "zod";
-import { modelCostUsd } from "../agents/pricing.ts";
+import { modelCostUsd } from "./pricing.ts";
 import { ProviderError, isRetryableStatus, parseRetryAfter } from "./provider-error.ts";
 import { type OutputRepair, readStructured, repairPrompt } from "./structured-output.ts";
 import type { Called } from "./usage.ts";

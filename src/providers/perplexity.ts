@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PERPLEXITY_PRICES, roundUsd } from "../agents/pricing.ts";
+import { PERPLEXITY_PRICES, roundUsd } from "./pricing.ts";
 import { providerFetch } from "./http.ts";
 import { ProviderError } from "./provider-error.ts";
 import { type OutputRepair, readStructured, repairPrompt } from "./structured-output.ts";

@@ -1,20 +1,9 @@
 import type { Logger } from "../lib/log.ts";
-import type { AnthropicClient } from "../providers/anthropic.ts";
-import type { HunterClient } from "../providers/hunter.ts";
-import type { JinaClient } from "../providers/jina.ts";
-import type { PerplexityClient } from "../providers/perplexity.ts";
+import type { Providers } from "../providers/index.ts";
 import type { Called } from "../providers/usage.ts";
 import type { OutputRepair } from "../providers/structured-output.ts";
 
 export type AgentName = "A1" | "A2" | "A3" | "A5" | "A6" | "A6.5" | "A7" | "A8";
-
-/** Configured providers; null when its key is missing (the agent then does without it, or the run fails clearly). */
-export interface Providers {
-  anthropic: AnthropicClient | null;
-  perplexity: PerplexityClient | null;
-  hunter: HunterClient | null;
-  jina: JinaClient | null;
-}
 
 export interface CallLabel {
   /** Unique within a run and stable across replays: it names the durable step. */

@@ -1,9 +1,17 @@
-import type { Providers } from "../agents/agent-context.ts";
+/** The provider clients a run gets, built from the configuration. */
 import type { AppConfig } from "../env.ts";
-import { createAnthropicClient } from "./anthropic.ts";
-import { createHunterClient } from "./hunter.ts";
-import { createJinaClient } from "./jina.ts";
-import { createPerplexityClient } from "./perplexity.ts";
+import { type AnthropicClient, createAnthropicClient } from "./anthropic.ts";
+import { createHunterClient, type HunterClient } from "./hunter.ts";
+import { createJinaClient, type JinaClient } from "./jina.ts";
+import { createPerplexityClient, type PerplexityClient } from "./perplexity.ts";
+
+/** Configured providers; null when its key is missing (the agent then does without it, or the run fails clearly). */
+export interface Providers {
+  anthropic: AnthropicClient | null;
+  perplexity: PerplexityClient | null;
+  hunter: HunterClient | null;
+  jina: JinaClient | null;
+}
 
 /** A client per configured provider; a missing key leaves that provider out (null). */
 export function createProviders(config: AppConfig): Providers {

@@ -40,15 +40,14 @@ import {
   LEAD_FIELDS,
   LEAD_FOLDER_NAMES,
   LEAD_LIST_NAME,
-  LEAD_SEGMENTS,
   LEAD_STATUSES,
   type LeadFieldKey,
-  type LeadSegment,
   normalizeName,
   rateLimitForPlan,
   WEBHOOK_EVENTS,
   WEBHOOK_PATH,
 } from "../src/clickup/config.ts";
+import { type Segment, SEGMENTS } from "../src/lib/segment.ts";
 import { ClickUpError } from "../src/clickup/errors.ts";
 import { createLocalRateGate } from "../src/clickup/rate-budget.ts";
 
@@ -254,10 +253,10 @@ interface Provisioned {
   plan: { id: number | null; name: string | null };
   intake: ListInfo;
   alerts: { id: string; name: string; admin_user_id: number | null; statuses: { open: string; closed: string } };
-  folders: Record<LeadSegment, { id: string; name: string }>;
-  leadLists: Record<LeadSegment, ListInfo>;
+  folders: Record<Segment, { id: string; name: string }>;
+  leadLists: Record<Segment, ListInfo>;
   fields: Partial<Record<LeadFieldKey, { id: string; name: string; type: string }>>;
-  segmentOptions: Partial<Record<LeadSegment, { id: string; label: string }>>;
+  segmentOptions: Partial<Record<Segment, { id: string; label: string }>>;
   stateField: { id: string; name: string; type: string } | null;
   statusNames: { intake: Partial<Record<string, string>>; leads: Partial<Record<string, string>> };
   statusIds: Array<{ key: string; id: string; name: string; list_id: string }>;
@@ -370,9 +369,9 @@ async function provision(
 
   // Folders High-End / Budget / Both, each with "New Leads".
   const existingFolders = await read(() => client.getFolders(space.id));
-  const folders = {} as Record<LeadSegment, { id: string; name: string }>;
-  const leadLists = {} as Record<LeadSegment, ListInfo>;
-  for (const segment of LEAD_SEGMENTS) {
+  const folders = {} as Record<Segment, { id: string; name: string }>;
+  const leadLists = {} as Record<Segment, ListInfo>;
+  for (const segment of SEGMENTS) {
     const folderName = LEAD_FOLDER_NAMES[segment];
     let folder = named(existingFolders.filter((f) => !f.hidden), folderName);
     let lists: { id: string; name: string; archived?: boolean | undefined }[] = [];
@@ -395,7 +394,7 @@ async function provision(
     const fields = await read(() => client.getListFields(listId));
     leadLists[segment] = { id: listId, label: `"${folder.name} / ${full.name}"`, list: full, fields };
   }
-  const allLeadLabels = LEAD_SEGMENTS.map((s) => leadLists[s].label).join(", ");
+  const allLeadLabels = SEGMENTS.map((s) => leadLists[s].label).join(", ");
 
   // Statuses (the API cannot edit them: say what to add where).
   const statusIds: Provisioned["statusIds"] = [];
@@ -420,7 +419,7 @@ async function provision(
   };
   const intakeStatusNames = checkStatuses(intake, INTAKE_STATUSES, "intake");
   const leadStatusNames: Partial<Record<string, string>> = {};
-  for (const segment of LEAD_SEGMENTS) {
+  for (const segment of SEGMENTS) {
     const found = checkStatuses(leadLists[segment], LEAD_STATUSES, `leads:${segment}`);
     if (segment === "high-end") Object.assign(leadStatusNames, found);
     else for (const key of Object.keys(LEAD_STATUSES)) if (!found[key]) delete leadStatusNames[key];
@@ -429,8 +428,8 @@ async function provision(
   // Lead custom fields: one field per name, shared by the three New Leads lists.
   const fields: Provisioned["fields"] = {};
   const segmentOptions: Provisioned["segmentOptions"] = {};
-  const fieldOnLists = (name: string): Array<{ segment: LeadSegment; field: ClickUpField | undefined }> =>
-    LEAD_SEGMENTS.map((segment) => ({ segment, field: leadLists[segment].fields.find((f) => normalizeName(f.name) === normalizeName(name)) }));
+  const fieldOnLists = (name: string): Array<{ segment: Segment; field: ClickUpField | undefined }> =>
+    SEGMENTS.map((segment) => ({ segment, field: leadLists[segment].fields.find((f) => normalizeName(f.name) === normalizeName(name)) }));
   for (const key of LEAD_FIELD_KEYS) {
     const spec = LEAD_FIELDS[key];
     const typeLabel = `type ${TYPE_LABELS[spec.type]}${"options" in spec ? `, options ${Object.values(spec.options).join(", ")}` : ""}`;
@@ -442,7 +441,7 @@ async function provision(
       continue;
     }
     const ids = new Set(present.map((x) => x.field?.id));
-    if (present.length < LEAD_SEGMENTS.length || ids.size > 1) {
+    if (present.length < SEGMENTS.length || ids.size > 1) {
       const missingOn = onLists.filter((x) => !x.field).map((x) => leadLists[x.segment].label);
       step({
         kind: "custom_field",
@@ -464,7 +463,7 @@ async function provision(
     if ("options" in spec) {
       const options = field.type_config?.options ?? [];
       const missing: string[] = [];
-      for (const segment of LEAD_SEGMENTS) {
+      for (const segment of SEGMENTS) {
         const label = spec.options[segment];
         const option = options.find((o) => normalizeName(o.name ?? o.label ?? "") === normalizeName(label) || normalizeName(o.name ?? o.label ?? "") === normalizeName(segment));
         if (option) segmentOptions[segment] = { id: option.id, label: option.name ?? option.label ?? label };
@@ -555,7 +554,7 @@ async function provision(
 }
 
 function settingsOf(p: Provisioned, teamId: string, spaceId: string): ClickUpSettings {
-  const bySegment = <T>(fn: (s: LeadSegment) => T): Record<LeadSegment, T> => ({ "high-end": fn("high-end"), budget: fn("budget"), both: fn("both") });
+  const bySegment = <T>(fn: (s: Segment) => T): Record<Segment, T> => ({ "high-end": fn("high-end"), budget: fn("budget"), both: fn("both") });
   const field = (key: LeadFieldKey): { id: string; name: string; type: string } => {
     const f = p.fields[key];
     if (!f) throw new Error(`field ${key} missing`);
@@ -566,7 +565,7 @@ function settingsOf(p: Provisioned, teamId: string, spaceId: string): ClickUpSet
     if (s === undefined) throw new Error(`status ${key} missing`);
     return s;
   };
-  const option = (s: LeadSegment): string => {
+  const option = (s: Segment): string => {
     const o = p.segmentOptions[s];
     if (!o) throw new Error(`segment option ${s} missing`);
     return o.id;
@@ -613,7 +612,7 @@ function entitiesOf(p: Provisioned, report: SetupReport): EntityRow[] {
   if (p.plan.id !== null) add("plan", "workspace", p.plan.id, { name: p.plan.name });
   add("list", "intake", p.intake.id, { name: p.intake.list.name });
   add("list", "alerts", p.alerts.id, { name: p.alerts.name, admin_user_id: p.alerts.admin_user_id });
-  for (const segment of LEAD_SEGMENTS) {
+  for (const segment of SEGMENTS) {
     add("folder", segment, p.folders[segment].id, { name: p.folders[segment].name });
     add("list", `leads:${segment}`, p.leadLists[segment].id, { name: p.leadLists[segment].list.name, folder_id: p.folders[segment].id });
   }
@@ -622,7 +621,7 @@ function entitiesOf(p: Provisioned, report: SetupReport): EntityRow[] {
     if (f) add("custom_field", key, f.id, { name: f.name, type: f.type });
   }
   if (p.stateField) add("custom_field", "intake:state", p.stateField.id, { name: p.stateField.name, type: p.stateField.type });
-  for (const segment of LEAD_SEGMENTS) {
+  for (const segment of SEGMENTS) {
     const o = p.segmentOptions[segment];
     if (o) add("dropdown_option", `segment:${segment}`, o.id, { label: o.label, field_id: p.fields.segment?.id ?? null });
   }
@@ -671,7 +670,7 @@ function summarize(say: (line: string) => void, p: Provisioned, report: SetupRep
     Object.values(needed).every((n) => info.list.statuses.some((s) => normalizeName(s.status) === normalizeName(n)));
   say(`  ${ok(statusOk(p.intake, INTAKE_STATUSES))} Intake list ${p.intake.label} (${p.intake.id}); statuses ${Object.values(INTAKE_STATUSES).join(" / ")}${p.stateField ? `; State field ${p.stateField.id}` : ""}`);
   say(`  ✓ Alerts list "${p.alerts.name}" (${p.alerts.id}); assigned to ClickUp user ${p.alerts.admin_user_id}; statuses ${p.alerts.statuses.open} / ${p.alerts.statuses.closed}`);
-  for (const segment of LEAD_SEGMENTS) {
+  for (const segment of SEGMENTS) {
     const l = p.leadLists[segment];
     say(`  ${ok(statusOk(l, LEAD_STATUSES))} ${segment} leads: folder ${p.folders[segment].id}, list ${l.label} (${l.id}); statuses ${Object.values(LEAD_STATUSES).join(" / ")}`);
   }

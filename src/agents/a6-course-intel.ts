@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SEGMENTS } from "../lib/segment.ts";
 import { stateName } from "../lib/us-states.ts";
 import { type AgentContext, UNTRUSTED_RULES, isMissing, untrusted } from "./agent-context.ts";
 import type { WaterHazardOutput } from "./a7-water-hazards.ts";
@@ -19,7 +20,7 @@ import {
 const Score = z.number().int().min(1).max(10);
 
 export const CourseIntel = z.object({
-  segment: z.enum(["high-end", "budget", "both"]),
+  segment: z.enum(SEGMENTS),
   segment_confidence: Score,
   segment_reasoning: z.string(),
   range_intel: z.object({

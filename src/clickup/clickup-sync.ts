@@ -3,7 +3,8 @@ import type { Store } from "../store/index.ts";
 import { z } from "zod";
 import { type ClickUpCallContext, taskUrl } from "./call.ts";
 import type { ClickUpClient, CreateTaskBody } from "./client.ts";
-import { type ClickUpSettings, ClickUpSettings as ClickUpSettingsSchema, type LeadSegment } from "./config.ts";
+import { type ClickUpSettings, ClickUpSettings as ClickUpSettingsSchema } from "./config.ts";
+import type { Segment } from "../lib/segment.ts";
 import { isClickUpError } from "./errors.ts";
 import {
   changedFields,
@@ -64,11 +65,11 @@ export function forgetClickUpContext(config: AppConfig): void {
 }
 
 /** The rule that takes a lead: the first of `rules` (active, by priority) whose segment and state match. */
-export function routingRuleFor<R extends Pick<RoutingRule, "segment" | "state">>(rules: R[], segment: LeadSegment | null, state: string): R | null {
+export function routingRuleFor<R extends Pick<RoutingRule, "segment" | "state">>(rules: R[], segment: Segment | null, state: string): R | null {
   return rules.find((r) => (r.segment === null || r.segment === segment) && (r.state === null || r.state.toUpperCase() === state.toUpperCase())) ?? null;
 }
 
-export function assigneeFor(rules: RoutingRule[], segment: LeadSegment | null, state: string): number | null {
+export function assigneeFor(rules: RoutingRule[], segment: Segment | null, state: string): number | null {
   return routingRuleFor(rules, segment, state)?.assignee_clickup_user_id ?? null;
 }
 
@@ -112,7 +113,7 @@ export interface LeadTaskInput {
  */
 export function planLeadTask(input: LeadTaskInput, opts: { forceCreate?: boolean } = {}): { plan: LeadTaskPlan; synced: LeadSynced } {
   const { settings, contact, course, intel } = input;
-  const segment: LeadSegment = intel?.segment ?? "both";
+  const segment: Segment = intel?.segment ?? "both";
   const fields = leadFieldValues(contact, course, intel, settings.fields.segment.options);
   const name = leadTaskName(contact, course);
   const description = leadDescription(contact, course, intel);

@@ -5,15 +5,12 @@
 // Also the specification the setup checks the workspace against (lists, fields, statuses), so the
 // writer and the setup agree on names and keys. Runs in workerd and Node (no node: imports).
 import { z } from "zod";
+import { type Segment, SEGMENTS } from "../lib/segment.ts";
 
 export const CLICKUP_SETTINGS_KEY = "clickup";
 
-/** Lead segments, as the database (`business_intelligence.segment`, `routing_rules.segment`) names them. */
-export const LEAD_SEGMENTS = ["high-end", "budget", "both"] as const;
-export type LeadSegment = (typeof LEAD_SEGMENTS)[number];
-
 /** The folder (in the space) that holds each segment's "New Leads" list. */
-export const LEAD_FOLDER_NAMES: Record<LeadSegment, string> = { "high-end": "High-End", budget: "Budget", both: "Both" };
+export const LEAD_FOLDER_NAMES: Record<Segment, string> = { "high-end": "High-End", budget: "Budget", both: "Both" };
 export const LEAD_LIST_NAME = "New Leads";
 export const INTAKE_LIST_NAME = "Intake";
 /** The folderless list where admin alerts are tasks (src/clickup/alert-task.ts). */
@@ -30,7 +27,7 @@ export interface LeadFieldSpec {
   /** Types the app also accepts when the field already exists. */
   accepts: readonly FieldType[];
   /** Drop-down options (labels), by segment. */
-  options?: Record<LeadSegment, string>;
+  options?: Record<Segment, string>;
 }
 
 /** The custom fields every lead list needs, by the key the app uses for them. */
@@ -148,8 +145,8 @@ export function parseClickUpSettings(value: unknown): ClickUpSettings {
 }
 
 /** The segment of a lead list id, or undefined for any other list. */
-export function segmentOfLeadList(settings: ClickUpSettings, listId: string): LeadSegment | undefined {
-  return LEAD_SEGMENTS.find((s) => settings.lead_lists[s] === listId);
+export function segmentOfLeadList(settings: ClickUpSettings, listId: string): Segment | undefined {
+  return SEGMENTS.find((s) => settings.lead_lists[s] === listId);
 }
 
 /** Matching names the way a person reads them: "High-End" = "high end" = "HIGH_END". */

@@ -3,7 +3,8 @@
 // enrichment would accept (the same checks), in the database's form and in ClickUp's.
 import { normalizePhone } from "../lib/phone.ts";
 import { publicHttpUrl } from "../lib/public-url.ts";
-import { type ClickUpSettings, LEAD_SEGMENTS, type LeadSegment } from "./config.ts";
+import type { ClickUpSettings } from "./config.ts";
+import { type Segment, SEGMENTS } from "../lib/segment.ts";
 import type { CorrectableField } from "./corrections.types.ts";
 import type { LeadFieldValues } from "./lead-content.ts";
 import { internationalPhone } from "./lead-content.ts";
@@ -91,7 +92,7 @@ function validate(settings: ClickUpSettings, field: CorrectableField, raw: strin
         : no(`"${text}" is not a LinkedIn profile URL (it must look like linkedin.com/in/<name>)`);
     }
     case "segment": {
-      const segment = LEAD_SEGMENTS.find((s) => settings.fields.segment.options[s] === text);
+      const segment = SEGMENTS.find((s) => settings.fields.segment.options[s] === text);
       return segment ? ok(segment, text) : no("the Segment must be one of High-End, Budget or Both");
     }
     case "confidence": {
@@ -165,6 +166,6 @@ export function notSavedComment(refused: Extract<Proposed, { ok: false }>[]): st
   return `Not saved to the database (the database keeps the earlier value):\n${lines.join("\n")}`;
 }
 
-export function segmentOf(value: string | number | null): LeadSegment | null {
-  return LEAD_SEGMENTS.find((s) => s === value) ?? null;
+export function segmentOf(value: string | number | null): Segment | null {
+  return SEGMENTS.find((s) => s === value) ?? null;
 }

@@ -3,8 +3,7 @@
  * the course intel and the sources) and its custom field values by the app's field keys. Pure
  * functions: the writer diffs these against what it last wrote.
  */
-
-export type Segment = "high-end" | "budget" | "both";
+import type { Segment } from "../lib/segment.ts";
 
 export interface LeadCourse {
   course_name: string;

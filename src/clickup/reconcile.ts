@@ -10,7 +10,8 @@ import { toStateCode } from "../lib/us-states.ts";
 import { type AlertSink, possiblyOpen } from "../store/alerts.ts";
 import type { DbFunction, Store } from "../store/index.ts";
 import type { ClickUpCall } from "./call.ts";
-import { type ClickUpSettings, LEAD_SEGMENTS, type LeadSegment } from "./config.ts";
+import type { ClickUpSettings } from "./config.ts";
+import { type Segment, SEGMENTS } from "../lib/segment.ts";
 import type { ApplyCorrectionsParams } from "./corrections.types.ts";
 
 /** Courses younger than this may still have their Supabase webhook (and their run) on the way. */
@@ -84,7 +85,7 @@ export interface ReconcileDeps {
 const WEBHOOK_ALERT_SUBJECT = "clickup webhook";
 
 export type WebhookOutcome = "ok" | "reactivated" | "recreated" | "adopted" | "not_configured" | "not_set_up" | "failed";
-export type ListRole = "intake" | LeadSegment;
+export type ListRole = "intake" | Segment;
 
 export interface ReconcileSummary {
   webhook: WebhookOutcome;
@@ -272,7 +273,7 @@ export interface ReconcileList {
 
 /** The Intake list (CLICKUP_INTAKE_LIST_ID first, as the webhook route reads it) and the three lead lists. */
 export function listsToReconcile(settings: ClickUpSettings, intakeOverride?: string): ReconcileList[] {
-  return [{ role: "intake", list_id: intakeOverride ?? settings.intake_list_id }, ...LEAD_SEGMENTS.map((s) => ({ role: s, list_id: settings.lead_lists[s] }))];
+  return [{ role: "intake", list_id: intakeOverride ?? settings.intake_list_id }, ...SEGMENTS.map((s) => ({ role: s, list_id: settings.lead_lists[s] }))];
 }
 
 /** A task as the job needs it from Get Tasks. */

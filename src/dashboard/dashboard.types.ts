@@ -1,10 +1,10 @@
 /** The dashboard's shapes: what the admin routes accept (the same schemas the page's edits go through) and what the database answers. */
 import Mustache from "mustache";
 import { z } from "zod";
-import { LEAD_SEGMENTS } from "../clickup/config.ts";
+import { SEGMENTS } from "../lib/segment.ts";
 import { toStateCode } from "../lib/us-states.ts";
 
-export const Segment = z.enum(LEAD_SEGMENTS);
+export const Segment = z.enum(SEGMENTS);
 
 /** ?days= : the range picker's 7 / 30 / 90, or any 1..365. */
 export const RangeQuery = z.object({ days: z.coerce.number().int().min(1).max(365).default(30) });

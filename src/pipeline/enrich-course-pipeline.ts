@@ -20,7 +20,7 @@ import type { Logger } from "../lib/log.ts";
 import { personKey, personStepKey } from "../lib/person-key.ts";
 import { normalizePhone } from "../lib/phone.ts";
 import type { Store } from "../store/index.ts";
-import { LEAD_SEGMENTS } from "../clickup/config.ts";
+import { SEGMENTS } from "../lib/segment.ts";
 import { ApplyEnrichmentResult, CourseRecord, RunProblemResult, StartRunResult } from "../store/records.ts";
 import { z } from "zod";
 import type { RunLedger } from "./runner.ts";
@@ -210,7 +210,7 @@ async function writeToClickUp(
   const keptConfidence = kept("course", "confidence")?.kept;
   const leadIntel: LeadIntel | null = intel
     ? {
-        segment: (LEAD_SEGMENTS as readonly unknown[]).includes(keptSegment) ? (keptSegment as LeadIntel["segment"]) : intel.segment,
+        segment: (SEGMENTS as readonly unknown[]).includes(keptSegment) ? (keptSegment as LeadIntel["segment"]) : intel.segment,
         segment_confidence: typeof keptConfidence === "number" ? keptConfidence : intel.segment_confidence,
         segment_reasoning: intel.segment_reasoning, opportunities: intel.opportunities, conversation_starters: intel.conversation_starters, summary: intel.summary,
       }

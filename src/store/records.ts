@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SEGMENTS } from "../lib/segment.ts";
 
 /** Shapes of what the database functions return; checked on every call. */
 export const CourseRecord = z.object({
@@ -90,7 +91,7 @@ export const CourseWriteback = z
     }),
     business_intelligence: z
       .looseObject({
-        segment: z.enum(["high-end", "budget", "both"]),
+        segment: z.enum(SEGMENTS),
         segment_confidence: z.number(),
         opportunities: z.record(z.string(), z.number()),
         conversation_starters: z.array(z.object({ text: z.string(), score: z.number() })),

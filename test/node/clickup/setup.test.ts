@@ -10,7 +10,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { CLICKUP_SEED, type ClickUpEmulator, PLANS, startClickUpEmulator } from "../../../sandbox/clickup/index.ts";
 import type { StatusDef } from "../../../sandbox/clickup/workspace.ts";
 import { runClickUpSetup, type SetupReport } from "../../../scripts/clickup-setup.ts";
-import { ClickUpSettings, LEAD_FIELDS, LEAD_SEGMENTS, LEAD_STATUSES } from "../../../src/clickup/config.ts";
+import { ClickUpSettings, LEAD_FIELDS, LEAD_STATUSES } from "../../../src/clickup/config.ts";
+import { SEGMENTS } from "../../../src/lib/segment.ts";
 import { createTestDatabase, sqlClient, type TestDatabase } from "../../support/database.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -166,7 +167,7 @@ describe("npm run clickup:setup", () => {
       both: segmentField?.type_config.options?.[2]?.id,
     });
     expect(settings.fields.top_opp_2_score).toEqual({ id: cu.workspace.findField("Top Opp 2 Score")?.id, name: "Top Opp 2 Score", type: "number" });
-    for (const segment of LEAD_SEGMENTS) {
+    for (const segment of SEGMENTS) {
       const folder = folders.find((f) => f.name === { "high-end": "High-End", budget: "Budget", both: "Both" }[segment]);
       expect(settings.lead_folders[segment]).toBe(folder?.id);
       expect(cu.workspace.getList(settings.lead_lists[segment]).folder_id).toBe(folder?.id);

@@ -6,15 +6,13 @@
 create domain public.course_segment as text
   constraint course_segment_check check (value in ('high-end', 'budget', 'both'));
 
-alter table public.business_intelligence
-  drop constraint business_intelligence_segment_check,
-  alter column segment type public.course_segment;
-alter table public.routing_rules
-  drop constraint routing_rules_segment_check,
-  alter column segment type public.course_segment;
-alter table public.outreach_templates
-  drop constraint outreach_templates_segment_check,
-  alter column segment type public.course_segment;
-alter table public.outreach_sequences
-  drop constraint outreach_sequences_segment_check,
-  alter column segment type public.course_segment;
+-- Each table's old check goes and its column takes the domain (the values are already in it).
+do $$
+declare
+  t text;
+begin
+  foreach t in array array['business_intelligence', 'routing_rules', 'outreach_templates', 'outreach_sequences'] loop
+    execute format('alter table public.%I drop constraint %I, alter column segment type public.course_segment', t, t || '_segment_check');
+  end loop;
+end
+$$;

@@ -16,6 +16,7 @@
 import { z } from "zod";
 import { ClickUpError } from "./errors.ts";
 import type { paths } from "./openapi.d.ts";
+import { retryAfterMs } from "../lib/retry-after.ts";
 
 // ---- types from the generated file ------------------------------------------------------------
 
@@ -443,9 +444,7 @@ export type ClickUpClient = ReturnType<typeof createClickUpClient>;
 
 /** `retry-after` (seconds or an HTTP date) as an ms epoch, when a 429 has no X-RateLimit-Reset. */
 function retryAfterAt(headers: Headers): number | null {
-  const raw = headers.get("retry-after");
-  if (!raw) return null;
-  const seconds = Number(raw);
-  const at = Number.isFinite(seconds) ? Date.now() + seconds * 1000 : Date.parse(raw);
-  return Number.isFinite(at) ? at : null;
+  const now = Date.now();
+  const ms = retryAfterMs(headers.get("retry-after"), now);
+  return ms === null ? null : now + ms;
 }

@@ -133,17 +133,6 @@ export const ClickUpSettings = z.object({
 });
 export type ClickUpSettings = z.infer<typeof ClickUpSettings>;
 
-/** Parses the `settings` row's value; a clear error says what is wrong (run `npm run clickup:setup`). */
-export function parseClickUpSettings(value: unknown): ClickUpSettings {
-  const parsed = ClickUpSettings.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.join(".") || "(value)"}: ${i.message}`)
-    .join("; ");
-  throw new Error(`settings '${CLICKUP_SETTINGS_KEY}' is missing or invalid (run npm run clickup:setup): ${issues}`);
-}
-
 /** The segment of a lead list id, or undefined for any other list. */
 export function segmentOfLeadList(settings: ClickUpSettings, listId: string): Segment | undefined {
   return SEGMENTS.find((s) => settings.lead_lists[s] === listId);

@@ -1,17 +1,14 @@
-import { z } from "zod";
+/** Reads what a ClickUp intake task asks for: a course and its state, a name alone, or nothing usable. */
 import { toStateCode } from "../lib/us-states.ts";
 import type { RepProblem } from "./rep-messages.ts";
 
-/** The part of ClickUp's Get Task response the intake step reads. */
-const IntakeTask = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  list: z.looseObject({ id: z.string() }).optional(),
-  custom_fields: z
-    .array(z.looseObject({ id: z.string(), name: z.string(), value: z.unknown().optional() }))
-    .optional(),
-});
-export type IntakeTask = z.infer<typeof IntakeTask>;
+/** The part of ClickUp's Get Task response the intake step reads (the client has checked it). */
+export interface IntakeTask {
+  id: string;
+  name: string;
+  list?: { id: string };
+  custom_fields?: { id: string; name: string; value?: unknown }[];
+}
 
 /** What an intake task asks for: a course and its state, a course name alone, or nothing usable. */
 export type IntakeAsk =

@@ -4,6 +4,8 @@
  * functions: the writer diffs these against what it last wrote.
  */
 import type { Segment } from "../lib/segment.ts";
+import type { LeadFieldKey } from "./config.ts";
+import type { ContactProfile } from "../store/records.ts";
 
 export interface LeadCourse {
   course_name: string;
@@ -22,17 +24,7 @@ export interface LeadIntel {
   summary: string;
 }
 
-export interface LeadContact {
-  name: string;
-  title: string;
-  email: string | null;
-  email_status: string | null;
-  phone: string | null;
-  phone_source: string | null;
-  linkedin_url: string | null;
-  tenure_years: number | null;
-  previous_clubs: string[];
-  sources: string[];
+export interface LeadContact extends ContactProfile {
   /** Set when the address is a role mailbox or shared with other contacts of the course (see mailboxNotes). */
   mailbox?: LeadMailbox;
 }
@@ -44,10 +36,6 @@ export interface LeadMailbox {
   /** The other contacts of the course with the same address ("Name (Title)"). */
   shared_with: string[];
 }
-
-/** The app's field keys, mapped to field ids by the `clickup` settings. */
-export type LeadFieldKey =
-  | "segment" | "confidence" | "email" | "phone" | "linkedin" | "top_opp_1" | "top_opp_1_score" | "top_opp_2" | "top_opp_2_score" | "course" | "website";
 
 export type LeadFieldValues = Partial<Record<LeadFieldKey, string | number>>;
 

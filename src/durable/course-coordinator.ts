@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { roundUsd } from "../lib/usd.ts";
 import { configFor, type Env } from "../env.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { createStore } from "../store/index.ts";
@@ -260,7 +261,7 @@ export class CourseCoordinator extends DurableObject<Env> {
     this.sql.exec(
       "UPDATE jobs SET steps = ?, cost_usd = ?, status = 'running', course_id = COALESCE(?, course_id), last_progress_at = ?, silent_rounds = 0 WHERE job_id = ?",
       JSON.stringify(reports),
-      Math.round(cost * 1e6) / 1e6,
+      roundUsd(cost),
       courseId ?? null,
       Date.now(),
       jobId,
@@ -506,7 +507,7 @@ export function summarizeSteps(reports: StepReport[]): JobStep[] {
       agent,
       status,
       duration_ms: finished === null ? null : finished - Math.min(...list.map((r) => r.started_at)),
-      cost_usd: Math.round(list.reduce((sum, r) => sum + r.cost_usd, 0) * 1e6) / 1e6,
+      cost_usd: roundUsd(list.reduce((sum, r) => sum + r.cost_usd, 0)),
       calls: list.filter((r) => r.provider_call).length,
       ...(error ? { error } : {}),
     };

@@ -3,7 +3,7 @@ import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.t
 import { configFor, type Env } from "../env.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { reportFailureToClickUp, runEnrichCoursePipeline, type PipelineRuntime } from "../pipeline/enrich-course-pipeline.ts";
-import { type AgentCallRecord, RunLedger, usageRecord } from "../pipeline/runner.ts";
+import { failedRecord, RunLedger, skippedRecord, usageRecord } from "../pipeline/runner.ts";
 import { createProviders } from "../providers/index.ts";
 import { ProviderError } from "../providers/provider-error.ts";
 import type { CallUsage } from "../providers/usage.ts";
@@ -268,11 +268,7 @@ export class EnrichCourse extends WorkflowEntrypoint<Env, EnrichCourseParams> {
       })) as CallEnvelope;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const failed: AgentCallRecord = {
-        agent: label.agent, call_key: label.step, contact_name: label.contact ?? null, provider: label.provider, model: null,
-        status: "failed", attempts, duration_ms: Date.now() - began, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: message.slice(0, 500), started_at: began,
-      };
-      ledger.record(failed);
+      ledger.record(failedRecord(label, message, { started_at: began, attempts }));
       log.warn("agent_call_failed", { agent: label.agent, contact_name: label.contact, action: label.step, error: message });
       await report({ label: agentLabel(label), key: label.step, status: "failed", started_at: began, finished_at: Date.now(), cost_usd: 0, provider_call: true, error: message.slice(0, 300) });
       if (unavailable) await alerts.providerDown(label, message.slice(0, 300), critical);
@@ -281,10 +277,7 @@ export class EnrichCourse extends WorkflowEntrypoint<Env, EnrichCourseParams> {
     }
 
     if (!envelope.made) {
-      ledger.record({
-        agent: label.agent, call_key: label.step, contact_name: label.contact ?? null, provider: label.provider, model: null,
-        status: "skipped", attempts: 0, duration_ms: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: "spend cap reached", started_at: began,
-      });
+      ledger.record(skippedRecord(label, began));
       log.warn("agent_call_skipped", { agent: label.agent, contact_name: label.contact, action: label.step, reason: "spend_cap", cost: ledger.spentUsd });
       await report({ label: agentLabel(label), key: label.step, status: "skipped", started_at: began, finished_at: began, cost_usd: 0, provider_call: true, error: "spend cap reached" });
       await alerts.spendCap();

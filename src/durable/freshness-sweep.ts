@@ -8,8 +8,9 @@ import { createSuccessor, type SuccessorDeps, type SuccessorProfile } from "../f
 import { type FreshnessWriteDeps, updateCheckedLead, writeSuccessorLead } from "../clickup/freshness-writeback.ts";
 import { createLogger } from "../lib/log.ts";
 import { OUTREACH_SIGNAL } from "../outreach/outreach.types.ts";
-import { type AgentCallRecord, RunLedger, usageRecord } from "../pipeline/runner.ts";
+import { failedRecord, RunLedger, skippedRecord, usageRecord } from "../pipeline/runner.ts";
 import { createProviders } from "../providers/index.ts";
+import { roundUsd } from "../lib/usd.ts";
 import type { CallUsage } from "../providers/usage.ts";
 import { possiblyOpen } from "../store/alerts.ts";
 import { createStore } from "../store/index.ts";
@@ -62,7 +63,7 @@ export class FreshnessSweep extends WorkflowEntrypoint<Env, FreshnessSweepParams
     // What earlier instances of this sweep spent counts against the same cap.
     const spentBefore = start.sweep.cost_usd;
     const ledger = new RunLedger(Math.max(0, start.sweep.spend_cap_usd - spentBefore));
-    const sweepCost = () => Math.round((spentBefore + ledger.spentUsd) * 1e6) / 1e6;
+    const sweepCost = () => roundUsd(spentBefore + ledger.spentUsd);
     const capReached = () => ledger.spentUsd >= ledger.spendCapUsd;
 
     const clickup = clickUpSteps({ step, config, env: this.env });
@@ -222,19 +223,12 @@ async function providerCall<T>(step: WorkflowStep, ledger: RunLedger, label: Cal
     })) as CallEnvelope;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const failed: AgentCallRecord = {
-      agent: label.agent, call_key: label.step, contact_name: label.contact ?? null, provider: label.provider, model: null,
-      status: "failed", attempts: 0, duration_ms: Date.now() - began, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: message.slice(0, 500), started_at: began,
-    };
-    ledger.record(failed);
+    ledger.record(failedRecord(label, message, { started_at: began, attempts: 0 }));
     if (critical) throw error;
     return { missing: "failed", error: message };
   }
   if (!envelope.made) {
-    ledger.record({
-      agent: label.agent, call_key: label.step, contact_name: label.contact ?? null, provider: label.provider, model: null,
-      status: "skipped", attempts: 0, duration_ms: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: "spend cap reached", started_at: began,
-    });
+    ledger.record(skippedRecord(label, began));
     return { missing: "spend_cap" };
   }
   ledger.record(usageRecord(label, envelope.usage, envelope));
@@ -245,7 +239,7 @@ async function providerCall<T>(step: WorkflowStep, ledger: RunLedger, label: Cal
 function costOf(ledger: RunLedger, scope: string, key: string): number {
   let total = 0;
   for (const call of ledger.calls.values()) if (call.call_key.startsWith(scope) && call.call_key.includes(key)) total += call.cost_usd;
-  return Math.round(total * 1e6) / 1e6;
+  return roundUsd(total);
 }
 
 async function stopSequence(step: WorkflowStep, env: Env, instanceId: string, log: ReturnType<typeof createLogger>): Promise<void> {

@@ -11,24 +11,14 @@ import type { Logger } from "../lib/log.ts";
 import { personKey } from "../lib/person-key.ts";
 import { normalizePhone } from "../lib/phone.ts";
 import type { Store } from "../store/index.ts";
-import { CourseWriteback } from "../store/records.ts";
+import { type ContactProfile, CourseWriteback } from "../store/records.ts";
 import type { CoursePageContext } from "./check-course.ts";
 import { RecordedReplacement, type SweepCheck } from "./freshness.types.ts";
 
-/** What the successor was found with (their lead task is written from it). */
-export interface SuccessorProfile {
+/** What the successor was found with (their lead task is written from it): the contact profile and its ids. */
+export interface SuccessorProfile extends ContactProfile {
   contact_id: string;
   clickup_task_id: string | null;
-  name: string;
-  title: string;
-  email: string | null;
-  email_status: string | null;
-  phone: string | null;
-  phone_source: string | null;
-  linkedin_url: string | null;
-  tenure_years: number | null;
-  previous_clubs: string[];
-  sources: string[];
 }
 
 export interface SuccessorDeps {

@@ -1,6 +1,7 @@
 import type { CallLabel } from "../agents/agent-context.ts";
 import type { OutputGuard } from "../agents/output-guards.ts";
 import type { CallUsage } from "../providers/usage.ts";
+import { roundUsd } from "../lib/usd.ts";
 
 /** What a run records of one provider call (an `agent_calls` row). */
 export interface AgentCallRecord {
@@ -36,7 +37,7 @@ export class RunLedger {
   get spentUsd(): number {
     let total = 0;
     for (const call of this.calls.values()) total += call.cost_usd;
-    return Math.round(total * 1e6) / 1e6;
+    return roundUsd(total);
   }
 
   /** Paid providers stop at the cap; flat-rate ones (Hunter, Jina) never do. */
@@ -63,6 +64,22 @@ export class RunLedger {
   get incomplete(): AgentCallRecord[] {
     return [...this.calls.values()].filter((c) => c.status !== "succeeded");
   }
+}
+
+/** A call that kept failing: no tokens, no cost, the error cut to 500 characters. */
+export function failedRecord(label: CallLabel, error: string, timing: { started_at: number; attempts: number }): AgentCallRecord {
+  return {
+    agent: label.agent, call_key: label.step, contact_name: label.contact ?? null, provider: label.provider, model: null,
+    status: "failed", attempts: timing.attempts, duration_ms: Date.now() - timing.started_at, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: error.slice(0, 500), started_at: timing.started_at,
+  };
+}
+
+/** A call the spend cap stopped before it was made. */
+export function skippedRecord(label: CallLabel, startedAt: number): AgentCallRecord {
+  return {
+    agent: label.agent, call_key: label.step, contact_name: label.contact ?? null, provider: label.provider, model: null,
+    status: "skipped", attempts: 0, duration_ms: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, error: "spend cap reached", started_at: startedAt,
+  };
 }
 
 export function usageRecord(label: CallLabel, usage: CallUsage, timing: { started_at: number; duration_ms: number; attempts: number }): AgentCallRecord {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { PERPLEXITY_PRICES, roundUsd } from "./pricing.ts";
+import { roundUsd } from "../lib/usd.ts";
+import { PERPLEXITY_PRICES } from "./pricing.ts";
 import { providerFetch } from "./http.ts";
 import { ProviderError } from "./provider-error.ts";
 import { type OutputRepair, readStructured, repairPrompt } from "./structured-output.ts";

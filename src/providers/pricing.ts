@@ -1,3 +1,5 @@
+import { roundUsd } from "../lib/usd.ts";
+
 /**
  * The price table: every cost the app estimates comes from here. USD per million tokens, list
  * prices (2026-11). A model missing from the table is priced as the most expensive one, so an
@@ -13,9 +15,6 @@ export const MODEL_PRICES_PER_MTOK: Record<string, { input: number; output: numb
 /** Perplexity Agent API, when the answer carries no `usage.cost` of its own. */
 export const PERPLEXITY_PRICES = { inputPerMTok: 1, outputPerMTok: 1, perWebSearch: 0.005 } as const;
 
-/** Hunter and Jina are flat subscriptions: a request costs nothing at the margin; requests are counted instead. */
-export const FLAT_RATE_PROVIDERS = ["hunter", "jina"] as const;
-
 const FALLBACK = Object.values(MODEL_PRICES_PER_MTOK).reduce((max, p) => (p.input + p.output > max.input + max.output ? p : max));
 
 export function modelPrice(model: string): { input: number; output: number; known: boolean } {
@@ -26,8 +25,4 @@ export function modelPrice(model: string): { input: number; output: number; know
 export function modelCostUsd(model: string, inputTokens: number, outputTokens: number): number {
   const price = modelPrice(model);
   return roundUsd((inputTokens * price.input + outputTokens * price.output) / 1_000_000);
-}
-
-export function roundUsd(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }

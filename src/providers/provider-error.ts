@@ -1,3 +1,5 @@
+import { retryAfterMs } from "../lib/retry-after.ts";
+
 /** A provider call that failed. `retryable`: a timeout, 429, 5xx/529 or a garbled body; anything else will fail again. */
 export class ProviderError extends Error {
   readonly provider: string;
@@ -16,12 +18,10 @@ export class ProviderError extends Error {
   }
 }
 
-/** `retry-after` as seconds or an HTTP date → milliseconds (capped at 60 s). */
+/** `retry-after` → milliseconds to wait, capped at 60 s (a longer wait is the step's backoff's job). */
 export function parseRetryAfter(value: string | null): number | null {
-  if (!value) return null;
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
-  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 60_000) : null;
+  const ms = retryAfterMs(value);
+  return ms === null ? null : Math.min(Math.max(ms, 0), 60_000);
 }
 
 export function isRetryableStatus(status: number): boolean {

@@ -2,6 +2,20 @@ import { z } from "zod";
 import { SEGMENTS } from "../lib/segment.ts";
 
 /** Shapes of what the database functions return; checked on every call. */
+/** A contact as enrichment found them: the lead task and the freshness sweep's successor are written from it. */
+export interface ContactProfile {
+  name: string;
+  title: string;
+  email: string | null;
+  email_status: string | null;
+  phone: string | null;
+  phone_source: string | null;
+  linkedin_url: string | null;
+  tenure_years: number | null;
+  previous_clubs: string[];
+  sources: string[];
+}
+
 export const CourseRecord = z.object({
   id: z.uuid(),
   course_name: z.string(),
@@ -56,23 +70,6 @@ export const ApplyEnrichmentResult = z.object({
     .default([]),
 });
 export type ApplyEnrichmentResult = z.infer<typeof ApplyEnrichmentResult>;
-
-export const GetRunResult = z
-  .looseObject({
-    run: RunRecord.extend({
-      cost_usd: z.coerce.number().nullable().optional(),
-      duration_ms: z.number().nullable().optional(),
-    }),
-    agent_calls: z.array(
-      z.object({
-        agent: z.string(),
-        status: z.string(),
-        duration_ms: z.number().nullable(),
-        cost_usd: z.coerce.number().nullable(),
-      }),
-    ),
-  })
-  .nullable();
 
 export const RunProblemResult = z.object({ run_status: z.string(), course_status: z.string() });
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { SEGMENTS } from "../lib/segment.ts";
 import { stateName } from "../lib/us-states.ts";
 import { type AgentContext, UNTRUSTED_RULES, isMissing, untrusted } from "./agent-context.ts";
-import type { WaterHazardOutput } from "./a7-water-hazards.ts";
+import type { WaterHazardOutput } from "./a7-course-profile.ts";
 import {
   distinctStarters,
   fillStarters,

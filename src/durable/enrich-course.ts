@@ -3,7 +3,7 @@ import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.t
 import { configFor, type Env } from "../env.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { reportFailureToClickUp, runEnrichCoursePipeline, type PipelineRuntime } from "../pipeline/enrich-course-pipeline.ts";
-import { failedRecord, RunLedger, skippedRecord, usageRecord } from "../pipeline/runner.ts";
+import { failedRecord, RunLedger, skippedRecord, usageRecord } from "../pipeline/run-ledger.ts";
 import { createProviders } from "../providers/index.ts";
 import { ProviderError } from "../providers/provider-error.ts";
 import type { CallUsage } from "../providers/usage.ts";

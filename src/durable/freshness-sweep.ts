@@ -8,7 +8,7 @@ import { createSuccessor, type SuccessorDeps, type SuccessorProfile } from "../f
 import { type FreshnessWriteDeps, updateCheckedLead, writeSuccessorLead } from "../clickup/freshness-writeback.ts";
 import { createLogger } from "../lib/log.ts";
 import { OUTREACH_SIGNAL } from "../outreach/outreach.types.ts";
-import { failedRecord, RunLedger, skippedRecord, usageRecord } from "../pipeline/runner.ts";
+import { failedRecord, RunLedger, skippedRecord, usageRecord } from "../pipeline/run-ledger.ts";
 import { createProviders } from "../providers/index.ts";
 import { roundUsd } from "../lib/usd.ts";
 import type { CallUsage } from "../providers/usage.ts";

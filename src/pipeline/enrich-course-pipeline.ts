@@ -5,7 +5,7 @@ import { findEmailAndLinkedIn, type EmailLinkedInOutput } from "../agents/a3-ema
 import { findPhone, type PhoneOutput } from "../agents/a5-phone.ts";
 import { type CourseIntel, writeCourseIntel } from "../agents/a6-course-intel.ts";
 import { findContactBackground, type BackgroundOutput } from "../agents/a65-contact-background.ts";
-import { countWaterHazards, type WaterHazardOutput } from "../agents/a7-water-hazards.ts";
+import { countWaterHazards, type WaterHazardOutput } from "../agents/a7-course-profile.ts";
 import type { ClickUpCall } from "../clickup/call.ts";
 import { type ClickUpRunContext, assigneeFor, loadClickUpContext, type LeadSynced } from "../clickup/clickup-sync.ts";
 import { type LeadContact, type LeadCourse, type LeadIntel, segmentInWords } from "../clickup/lead-content.ts";
@@ -23,7 +23,7 @@ import type { Store } from "../store/index.ts";
 import { SEGMENTS } from "../lib/segment.ts";
 import { ApplyEnrichmentResult, CourseRecord, RunProblemResult, StartRunResult } from "../store/records.ts";
 import { z } from "zod";
-import type { RunLedger } from "./runner.ts";
+import type { RunLedger } from "./run-ledger.ts";
 
 const RecordedTasks = z.object({ recorded: z.number() });
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { SEGMENTS } from "../lib/segment.ts";
 import { stateName } from "../lib/us-states.ts";
 import { type AgentContext, UNTRUSTED_RULES, isMissing, untrusted } from "./agent-context.ts";
-import type { WaterHazardOutput } from "./a7-course-profile.ts";
+import type { CourseProfileOutput } from "./a7-course-profile.ts";
 import {
   distinctStarters,
   fillStarters,
@@ -51,7 +51,7 @@ const CLAMPED_SCORES = ["segment_confidence", "opportunities.*", "conversation_s
  */
 export async function writeCourseIntel(
   ctx: AgentContext,
-  input: { course_name: string; state: string; website: string; profile: WaterHazardOutput | null },
+  input: { course_name: string; state: string; website: string; profile: CourseProfileOutput | null },
 ): Promise<(CourseIntel & { model: string }) | null> {
   const anthropic = ctx.providers.anthropic;
   if (!anthropic) return null;

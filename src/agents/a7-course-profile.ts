@@ -1,3 +1,4 @@
+/** A7: the course profile A6 needs (water hazards, type, size, fees, range), from one research call. */
 import { z } from "zod";
 import { stateName } from "../lib/us-states.ts";
 import { type AgentContext, isMissing } from "./agent-context.ts";
@@ -20,10 +21,10 @@ const Research = z.object({
   summary: z.string().nullable(),
 });
 
-export type WaterHazardOutput = z.infer<typeof Research> & { sources: string[] };
+export type CourseProfileOutput = z.infer<typeof Research> & { sources: string[] };
 
 /** A7: water hazards (count and confidence) and a short course profile. */
-export async function countWaterHazards(ctx: AgentContext, input: { course_name: string; state: string }): Promise<WaterHazardOutput | null> {
+export async function findCourseProfile(ctx: AgentContext, input: { course_name: string; state: string }): Promise<CourseProfileOutput | null> {
   const perplexity = ctx.providers.perplexity;
   if (!perplexity) return null;
   const research = await ctx.call({ step: "A7.research", agent: "A7", provider: "perplexity" }, () =>

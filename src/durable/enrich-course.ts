@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type Workflo
 import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.ts";
 import { configFor, type Env } from "../env.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
-import { reportFailureToClickUp, runEnrichCoursePipeline, type PipelineRuntime } from "../pipeline/enrich-course-pipeline.ts";
+import { PIPELINE_STEPS, reportFailureToClickUp, runEnrichCoursePipeline, type PipelineRuntime } from "../pipeline/enrich-course-pipeline.ts";
 import { failedRecord, RunLedger, skippedRecord, usageRecord } from "../pipeline/run-ledger.ts";
 import { createProviders } from "../providers/index.ts";
 import { ProviderError } from "../providers/provider-error.ts";
@@ -122,7 +122,7 @@ export class EnrichCourse extends WorkflowEntrypoint<Env, EnrichCourseParams> {
         }
       })) as T;
       const id = (result as { id?: unknown } | null)?.id;
-      if (name === "load_course" && typeof id === "string") courseId = id;
+      if (name === PIPELINE_STEPS.loadCourse && typeof id === "string") courseId = id;
       await report({ label: name, key: name, status: "succeeded", started_at: began, finished_at: Date.now(), cost_usd: 0, provider_call: false });
       return result;
     };

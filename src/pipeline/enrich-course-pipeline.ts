@@ -5,7 +5,7 @@ import { findEmailAndLinkedIn, type EmailLinkedInOutput } from "../agents/a3-ema
 import { findPhone, type PhoneOutput } from "../agents/a5-phone.ts";
 import { type CourseIntel, writeCourseIntel } from "../agents/a6-course-intel.ts";
 import { findContactBackground, type BackgroundOutput } from "../agents/a65-contact-background.ts";
-import { countWaterHazards, type WaterHazardOutput } from "../agents/a7-course-profile.ts";
+import { findCourseProfile, type CourseProfileOutput } from "../agents/a7-course-profile.ts";
 import type { ClickUpCall } from "../clickup/call.ts";
 import { type ClickUpRunContext, assigneeFor, loadClickUpContext, type LeadSynced } from "../clickup/clickup-sync.ts";
 import { type LeadContact, type LeadCourse, type LeadIntel, segmentInWords } from "../clickup/lead-content.ts";
@@ -65,6 +65,16 @@ export interface PipelineResult {
 /** What the job and the course say when ClickUp is configured (a token) but `npm run clickup:setup` has not run or its settings are invalid. */
 export const CLICKUP_NOT_SET_UP = "ClickUp not set up";
 
+/** The pipeline's own steps (not agent calls), by the name the workflow memoizes and reports them under. */
+export const PIPELINE_STEPS = {
+  clickupContext: "clickup_context",
+  loadCourse: "load_course",
+  markEnriching: "mark_enriching",
+  applyEnrichment: "apply_enrichment",
+  noteRunProblem: "note_run_problem",
+  clickupRecordTasks: "clickup_record_tasks",
+} as const;
+
 /**
  * The EnrichCourse pipeline, as a dependency graph:
  *
@@ -76,11 +86,11 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
   // Guards that fire on the models' answers land in the run's ledger (and so on the run's row).
   const agents: AgentContext = { ...rt.agents, guard: (guard) => rt.ledger.guard(guard) };
   // The ClickUp settings first: a run that fails at once must still be able to tell the rep.
-  const clickup = rt.clickup ? await rt.step("clickup_context", () => loadClickUpContext(rt.store())) : null;
+  const clickup = rt.clickup ? await rt.step(PIPELINE_STEPS.clickupContext, () => loadClickUpContext(rt.store())) : null;
   rt.clickupContext = clickup;
   if (clickup?.settings_problem) rt.log.warn("clickup_not_set_up", { reason: clickup.settings_problem });
-  const course = await rt.step("load_course", () => loadCourse(rt));
-  await rt.step("mark_enriching", () => markEnriching(rt, course));
+  const course = await rt.step(PIPELINE_STEPS.loadCourse, () => loadCourse(rt));
+  await rt.step(PIPELINE_STEPS.markEnriching, () => markEnriching(rt, course));
 
   const intakeTaskId = rt.params.course.clickup_task_id;
   const settings = clickup?.settings ?? null;
@@ -97,7 +107,7 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
       ]);
       return found;
     },
-    () => countWaterHazards(agents, { course_name: course.course_name, state: course.state }),
+    () => findCourseProfile(agents, { course_name: course.course_name, state: course.state }),
   ] as const);
   if (!site.website || !site.domain) {
     throw new RepProblemError({ kind: "no_website", course_name: course.course_name, state: course.state }, `no website found for ${course.course_name} (${course.state})`);
@@ -125,7 +135,7 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
 
   const lookupsStatus = rt.ledger.incomplete.length ? "partial" : "succeeded";
   const payload = applyPayload(rt, course, site, people.data, people.contacts, intel.profile, intel.courseIntel, lookupsStatus);
-  const applied = await rt.step("apply_enrichment", () => rt.store().call("apply_enrichment", payload, ApplyEnrichmentResult));
+  const applied = await rt.step(PIPELINE_STEPS.applyEnrichment, () => rt.store().call("apply_enrichment", payload, ApplyEnrichmentResult));
   rt.log.info("enrichment_applied", { course_id: course.id, course_name: course.course_name, contacts: applied.contacts.length, status: lookupsStatus, cost: rt.ledger.spentUsd });
 
   // Joins during the run (a second intake task, an API request with its callback) are read now.
@@ -136,7 +146,7 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
   ]);
   if (problem) {
     // The result is in the database; the run and the course say what is missing, and the next run finishes it.
-    await rt.step("note_run_problem", () => rt.store().call("note_run_problem", { run_id: rt.params.job_id, course_id: course.id, error: problem }, RunProblemResult));
+    await rt.step(PIPELINE_STEPS.noteRunProblem, () => rt.store().call("note_run_problem", { run_id: rt.params.job_id, course_id: course.id, error: problem }, RunProblemResult));
     rt.log.warn("run_partial", { course_id: course.id, reason: problem });
     return { status: "partial", course_id: course.id, contacts: applied.contacts.length, cost_usd: rt.ledger.spentUsd, error: problem };
   }
@@ -241,7 +251,7 @@ async function writeToClickUp(
     });
     const changed = results.filter((r) => r.action !== "unchanged");
     const recording = changed.length
-      ? rt.step("clickup_record_tasks", () =>
+      ? rt.step(PIPELINE_STEPS.clickupRecordTasks, () =>
           rt.store().call("record_clickup_tasks", { contacts: changed.map((r) => ({ contact_id: r.contact_id, clickup_task_id: r.task_id, synced: r.synced })) }, RecordedTasks),
         )
       : Promise.resolve(null);
@@ -389,7 +399,7 @@ function applyPayload(
   site: UrlFinderOutput,
   data: ExtractorOutput,
   contacts: EnrichedContact[],
-  profile: WaterHazardOutput | null,
+  profile: CourseProfileOutput | null,
   intel: (CourseIntel & { model: string }) | null,
   status: "succeeded" | "partial",
 ) {

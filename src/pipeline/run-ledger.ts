@@ -1,3 +1,4 @@
+/** The run's ledger: every provider call's record and the spend, rebuilt the same way on each replay. */
 import type { CallLabel } from "../agents/agent-context.ts";
 import type { OutputGuard } from "../agents/output-guards.ts";
 import type { CallUsage } from "../providers/usage.ts";

@@ -6,6 +6,8 @@
 // required, arrays, nested objects, $ref/$defs, anyOf/oneOf/allOf, formats (email, uri, date-time,
 // date, uuid) and simple regex patterns.
 
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import formatsModule from "ajv-formats";
 import type { Course, StaffMember } from "./types.ts";
 
 export type JsonSchema = { [key: string]: unknown } | boolean;
@@ -90,105 +92,31 @@ export function allowsNull(schema: JsonSchema, root?: JsonSchema): boolean {
 }
 
 // --------------------------------------------------------------------------------------------
-// A tiny validator (enough to decide whether a world value fits a schema).
+// Whether a world value fits a schema: ajv (JSON Schema 2020-12, the formats of ajv-formats).
 
-export function fits(schema: JsonSchema, value: unknown, root?: JsonSchema, depth = 0): boolean {
+const ajv = new Ajv2020({ strict: false, validateSchema: false });
+formatsModule.default(ajv);
+// The same sub-schemas are asked about for every request: compile each once.
+const validators = new Map<string, ValidateFunction | null>();
+
+export function fits(schema: JsonSchema, value: unknown, root?: JsonSchema): boolean {
   if (schema === true || schema === undefined) return true;
   if (schema === false) return false;
-  if (!isObj(schema) || depth > MAX_DEPTH) return true;
-  const s = resolveRef(schema, root);
-  if (s.const !== undefined && JSON.stringify(s.const) !== JSON.stringify(value)) return false;
-  if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) return false;
-  for (const k of ["anyOf", "oneOf"] as const) {
-    const alts = s[k];
-    if (Array.isArray(alts) && !alts.some((a) => fits(a as JsonSchema, value, root, depth + 1))) return false;
-  }
-  const ts = types(s);
-  if (ts.length > 0) {
-    const ok = ts.some((t) => {
-      switch (t) {
-        case "null":
-          return value === null;
-        case "string":
-          return typeof value === "string";
-        case "number":
-          return typeof value === "number" && Number.isFinite(value);
-        case "integer":
-          return typeof value === "number" && Number.isInteger(value);
-        case "boolean":
-          return typeof value === "boolean";
-        case "array":
-          return Array.isArray(value);
-        case "object":
-          return isObj(value);
-        default:
-          return true;
-      }
-    });
-    if (!ok) return false;
-  }
-  if (typeof value === "string") {
-    if (typeof s.minLength === "number" && value.length < s.minLength) return false;
-    if (typeof s.maxLength === "number" && value.length > s.maxLength) return false;
-    if (typeof s.pattern === "string") {
-      try {
-        if (!new RegExp(s.pattern, "u").test(value)) return false;
-      } catch {
-        /* unsupported pattern: ignore */
-      }
+  if (!isObj(schema)) return true;
+  // The root's definitions travel along, so a nested `$ref: "#/$defs/…"` still resolves.
+  const { $schema: _s, $id: _i, ...own } = schema;
+  const whole = isObj(root) ? { ...(root.$defs ? { $defs: root.$defs } : {}), ...(root.definitions ? { definitions: root.definitions } : {}), ...own } : own;
+  const key = JSON.stringify(whole);
+  let validate = validators.get(key);
+  if (validate === undefined) {
+    try {
+      validate = ajv.compile(whole);
+    } catch {
+      validate = null; // a schema ajv cannot compile constrains nothing here
     }
-    if (typeof s.format === "string" && !formatOk(s.format, value)) return false;
+    validators.set(key, validate);
   }
-  if (typeof value === "number") {
-    if (typeof s.minimum === "number" && value < s.minimum) return false;
-    if (typeof s.maximum === "number" && value > s.maximum) return false;
-    if (typeof s.exclusiveMinimum === "number" && value <= s.exclusiveMinimum) return false;
-    if (typeof s.exclusiveMaximum === "number" && value >= s.exclusiveMaximum) return false;
-  }
-  if (Array.isArray(value)) {
-    if (typeof s.minItems === "number" && value.length < s.minItems) return false;
-    if (typeof s.maxItems === "number" && value.length > s.maxItems) return false;
-    const prefix = Array.isArray(s.prefixItems) ? (s.prefixItems as JsonSchema[]) : [];
-    for (let i = 0; i < value.length; i++) {
-      const itemSchema = i < prefix.length ? prefix[i] : (s.items as JsonSchema | undefined);
-      if (itemSchema !== undefined && !fits(itemSchema, value[i], root, depth + 1)) return false;
-    }
-  }
-  if (isObj(value)) {
-    const props = isObj(s.properties) ? s.properties : {};
-    const required = Array.isArray(s.required) ? (s.required as string[]) : [];
-    for (const r of required) if (!(r in value)) return false;
-    for (const [k, v] of Object.entries(value)) {
-      if (k in props) {
-        if (!fits(props[k] as JsonSchema, v, root, depth + 1)) return false;
-      } else if (s.additionalProperties === false) return false;
-      else if (isObj(s.additionalProperties) && !fits(s.additionalProperties, v, root, depth + 1)) return false;
-    }
-  }
-  return true;
-}
-
-function formatOk(format: string, v: string): boolean {
-  switch (format) {
-    case "email":
-      return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v);
-    case "uri":
-    case "url":
-      try {
-        new URL(v);
-        return true;
-      } catch {
-        return false;
-      }
-    case "date-time":
-      return !Number.isNaN(Date.parse(v)) && /T/.test(v);
-    case "date":
-      return /^\d{4}-\d{2}-\d{2}$/.test(v);
-    case "uuid":
-      return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
-    default:
-      return true;
-  }
+  return validate ? validate(value) : true;
 }
 
 // --------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type Workflo
 import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.ts";
 import { configFor, type Env } from "../env.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
-import { PIPELINE_STEPS, reportFailureToClickUp, runEnrichCoursePipeline, type PipelineRuntime } from "../pipeline/enrich-course-pipeline.ts";
+import { runEnrichCoursePipeline } from "../pipeline/enrich-course-pipeline.ts";
+import { reportFailureToClickUp } from "../pipeline/clickup-writeback.ts";
+import { PIPELINE_STEPS, type PipelineRuntime } from "../pipeline/pipeline.types.ts";
 import { failedRecord, RunLedger, skippedRecord, usageRecord } from "../pipeline/run-ledger.ts";
 import { createProviders } from "../providers/index.ts";
 import { ProviderError } from "../providers/provider-error.ts";

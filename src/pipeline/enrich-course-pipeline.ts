@@ -1,79 +1,23 @@
+/** The enrichment graph: which agent waits for which, from loading the course to the atomic write. */
 import type { AgentContext } from "../agents/agent-context.ts";
 import { type ExtractorOutput, extractCourseData, type StaffMember } from "../agents/a2-data-extractor.ts";
-import { findCourseWebsite, type UrlFinderOutput } from "../agents/a1-url-finder.ts";
-import { findEmailAndLinkedIn, type EmailLinkedInOutput } from "../agents/a3-email-linkedin.ts";
-import { findPhone, type PhoneOutput } from "../agents/a5-phone.ts";
-import { type CourseIntel, writeCourseIntel } from "../agents/a6-course-intel.ts";
-import { findContactBackground, type BackgroundOutput } from "../agents/a65-contact-background.ts";
-import { findCourseProfile, type CourseProfileOutput } from "../agents/a7-course-profile.ts";
-import type { ClickUpCall } from "../clickup/call.ts";
-import { type ClickUpRunContext, assigneeFor, loadClickUpContext, type LeadSynced } from "../clickup/clickup-sync.ts";
-import { type LeadContact, type LeadCourse, type LeadIntel, segmentInWords } from "../clickup/lead-content.ts";
-import { lookupsInWords, problemOfFailure, repMessage, RepProblemError } from "../clickup/rep-messages.ts";
-import { intakeSummaryOf, markIntakeEnriching, writeIntakeOutcome, writeLeadTasks } from "../clickup/write-back.ts";
-import type { EnrichCourseParams, JobAudience } from "./jobs.types.ts";
-import type { AppConfig } from "../env.ts";
-import { hmacSha256Hex } from "../lib/crypto.ts";
-import { callbackUrlProblem } from "../lib/callback-url.ts";
+import { findCourseWebsite } from "../agents/a1-url-finder.ts";
+import { findEmailAndLinkedIn } from "../agents/a3-email-linkedin.ts";
+import { findPhone } from "../agents/a5-phone.ts";
+import { writeCourseIntel } from "../agents/a6-course-intel.ts";
+import { findContactBackground } from "../agents/a65-contact-background.ts";
+import { findCourseProfile } from "../agents/a7-course-profile.ts";
+import { loadClickUpContext } from "../clickup/clickup-sync.ts";
+import { RepProblemError } from "../clickup/rep-messages.ts";
+import { markIntakeEnriching } from "../clickup/write-back.ts";
 import { PermanentError } from "../lib/errors.ts";
-import type { Logger } from "../lib/log.ts";
 import { personKey, personStepKey } from "../lib/person-key.ts";
-import { normalizePhone } from "../lib/phone.ts";
-import type { Store } from "../store/index.ts";
-import { SEGMENTS } from "../lib/segment.ts";
 import { ApplyEnrichmentResult, CourseRecord, RunProblemResult, StartRunResult } from "../store/records.ts";
 import { z } from "zod";
-import type { RunLedger } from "./run-ledger.ts";
-
-const RecordedTasks = z.object({ recorded: z.number() });
-
-/** What the workflow gives the pipeline: durable steps, the agents' context and the run's ledger. */
-export interface PipelineRuntime {
-  params: EnrichCourseParams;
-  config: AppConfig;
-  log: Logger;
-  store(): Store;
-  agents: AgentContext;
-  ledger: RunLedger;
-  /** Durable, gated, repeat-safe ClickUp calls; null when CLICKUP_API_TOKEN is not set (the run then writes nothing to ClickUp). */
-  clickup: ClickUpCall | null;
-  /** The job's callbacks and intake tasks as they are now (requests that joined the run add to them). */
-  audience(): Promise<JobAudience>;
-  /** Filled by the pipeline once read (the failure path uses it too). */
-  clickupContext: ClickUpRunContext | null;
-  /** A durable, retried, memoized step of the pipeline itself (database writes, the callback). */
-  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
-  startedAt: number;
-}
-
-export interface EnrichedContact {
-  person: StaffMember;
-  email: EmailLinkedInOutput;
-  phone: PhoneOutput;
-  background: BackgroundOutput;
-}
-
-export interface PipelineResult {
-  status: "succeeded" | "partial";
-  course_id: string;
-  contacts: number;
-  cost_usd: number;
-  /** Why a run is partial beyond its incomplete lookups (ClickUp not set up, the write-back failed). */
-  error?: string;
-}
-
-/** What the job and the course say when ClickUp is configured (a token) but `npm run clickup:setup` has not run or its settings are invalid. */
-export const CLICKUP_NOT_SET_UP = "ClickUp not set up";
-
-/** The pipeline's own steps (not agent calls), by the name the workflow memoizes and reports them under. */
-export const PIPELINE_STEPS = {
-  clickupContext: "clickup_context",
-  loadCourse: "load_course",
-  markEnriching: "mark_enriching",
-  applyEnrichment: "apply_enrichment",
-  noteRunProblem: "note_run_problem",
-  clickupRecordTasks: "clickup_record_tasks",
-} as const;
+import { type PipelineRuntime, type EnrichedContact, type PipelineResult, PIPELINE_STEPS } from "./pipeline.types.ts";
+import { applyPayload } from "./apply-payload.ts";
+import { writeToClickUp } from "./clickup-writeback.ts";
+import { deliverCallbacks } from "./callbacks.ts";
 
 /**
  * The EnrichCourse pipeline, as a dependency graph:
@@ -153,22 +97,6 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
   return { status: lookupsStatus, course_id: course.id, contacts: applied.contacts.length, cost_usd: rt.ledger.spentUsd };
 }
 
-const SUGGESTED_LABEL: Record<string, string> = { email: "Email", phone: "Phone", linkedin: "LinkedIn URL", title: "title", segment: "Segment", confidence: "Confidence", website: "Website" };
-
-/** One comment per lead task whose rep-owned fields the run would have changed: what it found, kept as a suggestion. */
-export function suggestionNotes(suggestions: ApplyEnrichmentResult["suggestions"], taskOf: Map<string, string>): { task_id: string; text: string }[] {
-  const byTask = new Map<string, string[]>();
-  for (const s of suggestions) {
-    const targets = s.entity === "contact" ? [taskOf.get(s.contact_id ?? "")] : [...taskOf.values()];
-    for (const task of targets) {
-      if (!task) continue;
-      const line = `- ${SUGGESTED_LABEL[s.field] ?? s.field}: the enrichment found "${s.suggested ?? ""}"; your "${s.kept ?? "(empty)"}" is kept.`;
-      byTask.set(task, [...(byTask.get(task) ?? []), line]);
-    }
-  }
-  return [...byTask].map(([task_id, lines]) => ({ task_id, text: `The latest enrichment did not change what a rep corrected here:\n${lines.join("\n")}\nChange the field yourself if the new value is right.` }));
-}
-
 /** Staff listed twice (two pages, two spellings of one name) become one person; the first listing wins, a missing title is filled. */
 export function uniquePeople(staff: StaffMember[]): StaffMember[] {
   const byKey = new Map<string, StaffMember>();
@@ -179,160 +107,6 @@ export function uniquePeople(staff: StaffMember[]): StaffMember[] {
     else if (!seen.title && person.title) byKey.set(key, { ...seen, title: person.title });
   }
   return [...byKey.values()];
-}
-
-type ApplyPayload = ReturnType<typeof applyPayload>;
-
-/**
- * ClickUp, after the database has the result: one lead task per contact in its segment's "New Leads"
- * list (created once, then only changed fields updated), their ids recorded in one database call,
- * then each intake task that asked for the course written back (one update, one comment).
- * Returns why the write-back is incomplete (the run is then `partial`), or null.
- */
-async function writeToClickUp(
-  rt: PipelineRuntime,
-  course: CourseRecord,
-  payload: ApplyPayload,
-  applied: ApplyEnrichmentResult,
-  intel: (CourseIntel & { model: string }) | null,
-  status: "succeeded" | "partial",
-  audience: JobAudience,
-): Promise<string | null> {
-  const call = rt.clickup;
-  if (!call) return null;
-  const settings = rt.clickupContext?.settings;
-  if (!settings) return `${CLICKUP_NOT_SET_UP}: ${rt.clickupContext?.settings_problem ?? "run npm run clickup:setup"}`;
-  // A field a rep corrected keeps the rep's value in the database: ClickUp is written with it too.
-  const kept = (entity: "contact" | "course", field: string, contactId: string | null = null) =>
-    applied.suggestions.find((s) => s.entity === entity && s.field === field && (entity === "course" || s.contact_id === contactId));
-  const keptText = (entity: "contact" | "course", field: string, fallback: string | null, contactId: string | null = null): string | null => {
-    const k = kept(entity, field, contactId);
-    return k ? (k.kept === null ? null : String(k.kept)) : fallback;
-  };
-  const leadCourse: LeadCourse = {
-    course_name: course.course_name,
-    state: course.state,
-    website: keptText("course", "website", payload.course.website),
-    water_hazard_count: payload.course.water_hazard_count,
-    water_hazard_confidence: payload.course.water_hazard_confidence,
-  };
-  const keptSegment = kept("course", "segment")?.kept;
-  const keptConfidence = kept("course", "confidence")?.kept;
-  const leadIntel: LeadIntel | null = intel
-    ? {
-        segment: (SEGMENTS as readonly unknown[]).includes(keptSegment) ? (keptSegment as LeadIntel["segment"]) : intel.segment,
-        segment_confidence: typeof keptConfidence === "number" ? keptConfidence : intel.segment_confidence,
-        segment_reasoning: intel.segment_reasoning, opportunities: intel.opportunities, conversation_starters: intel.conversation_starters, summary: intel.summary,
-      }
-    : null;
-  const assignee = assigneeFor(rt.clickupContext?.routing_rules ?? [], leadIntel?.segment ?? null, course.state);
-  // Results are paired with what was sent by the person's key, never by position.
-  const sent = new Map(payload.contacts.map((c) => [personKey(c.name), c]));
-  const saved = applied.contacts.flatMap((row) => {
-    const data = sent.get(row.name_key ?? personKey(row.name));
-    return data ? [{ row, data }] : [];
-  });
-  const intakeTasks = [...new Set([rt.params.course.clickup_task_id, ...audience.intake_task_ids].filter((t): t is string => !!t))];
-
-  try {
-    const results = await writeLeadTasks(call, {
-      settings, course: leadCourse, intel: leadIntel, assignee,
-      leads: saved.map(({ row, data }) => ({
-        contact_id: row.id,
-        key: personStepKey(data.name),
-        existing_task_id: row.clickup_task_id ?? null,
-        synced: (row.clickup_synced ?? {}) as LeadSynced,
-        contact: {
-          name: data.name, title: keptText("contact", "title", data.title, row.id) ?? "", email: keptText("contact", "email", data.email, row.id), email_status: data.email_status,
-          phone: keptText("contact", "phone", data.phone, row.id), phone_source: data.phone_source,
-          linkedin_url: keptText("contact", "linkedin", data.linkedin_url, row.id), tenure_years: data.tenure_years, previous_clubs: data.previous_clubs, sources: data.sources.background,
-        } satisfies LeadContact,
-      })),
-    });
-    const changed = results.filter((r) => r.action !== "unchanged");
-    const recording = changed.length
-      ? rt.step(PIPELINE_STEPS.clickupRecordTasks, () =>
-          rt.store().call("record_clickup_tasks", { contacts: changed.map((r) => ({ contact_id: r.contact_id, clickup_task_id: r.task_id, synced: r.synced })) }, RecordedTasks),
-        )
-      : Promise.resolve(null);
-    const taskOf = new Map(results.map((r) => [r.contact_id, r.task_id]));
-    const suggesting = suggestionNotes(applied.suggestions, taskOf);
-    const summary = intakeSummaryOf({
-      course: leadCourse,
-      intel: leadIntel,
-      status,
-      contacts: saved.map(({ row, data }) => ({ name: row.name, title: row.title ?? data.title, email: data.email, task_id: taskOf.get(row.id) ?? null })),
-    });
-    const found = saved.length;
-    const outcome =
-      status === "succeeded"
-        ? `Enriched ${course.course_name}: ${found} contact${found === 1 ? "" : "s"}${leadIntel ? `, ${segmentInWords(leadIntel, false)}` : ""}. Lead tasks are in New Leads.`
-        : `Enriched ${course.course_name} with gaps: ${found} contact${found === 1 ? "" : "s"}, some lookups did not complete (${lookupsInWords(rt.ledger.incomplete.map((c) => c.agent))}).`;
-    await Promise.all([
-      recording,
-      ...suggesting.map((note) =>
-        call(`clickup_suggestion:${note.task_id}`, { priority: "background", requests: 1 }, async (client) => {
-          await client.createTaskComment(note.task_id, { comment_text: note.text, notify_all: false });
-          return true;
-        }),
-      ),
-      ...intakeTasks.map((taskId, i) =>
-        writeIntakeOutcome(call, settings, {
-          name: i === 0 ? "clickup_intake_done" : `clickup_intake_done:${taskId}`,
-          task_id: taskId,
-          status: status === "succeeded" ? "enriched" : "needs_attention",
-          summary,
-          comment: i === 0 ? outcome : `${outcome} Another intake task asked for the same course: this one is linked to the same ${found} lead task${found === 1 ? "" : "s"}.`,
-        }),
-      ),
-    ]);
-    return null;
-  } catch (error) {
-    const reason = `ClickUp write-back failed: ${error instanceof Error ? error.message : String(error)}`;
-    rt.log.error("clickup_writeback_failed", { alert: "admin", course_id: course.id, error: reason });
-    // Tell the rep on the intake task, when ClickUp lets us; the next run (or the reconcile job) finishes the write-back.
-    for (const taskId of intakeTasks) {
-      try {
-        await writeIntakeOutcome(call, settings, {
-          name: `clickup_intake_problem:${taskId}`,
-          task_id: taskId,
-          status: "needs_attention",
-          comment: `${course.course_name} was enriched and saved, but writing its lead tasks to ClickUp did not finish. The next run finishes it.`,
-        });
-      } catch (alertError) {
-        rt.log.error("clickup_alert_failed", { task_id: taskId, error: alertError });
-      }
-    }
-    return reason;
-  }
-}
-
-/**
- * A failed run on every intake task that asked for the course: status "needs attention" and a plain
- * comment for the rep (what went wrong, what to type instead). The technical reason stays in the
- * log, the job and the database. Without settings (not set up, or the database is down) the status
- * names are the ones setup requires.
- */
-export async function reportFailureToClickUp(rt: PipelineRuntime, error: unknown): Promise<void> {
-  const call = rt.clickup;
-  const intakeTaskId = rt.params.course.clickup_task_id;
-  if (!call || !intakeTaskId) return;
-  const settings = rt.clickupContext?.settings ?? null;
-  const { course_name = null, state = null } = rt.params.course;
-  let problem = problemOfFailure(error, { course_name, state });
-  // No website or staff because the spend cap stopped the lookups is the cap's doing.
-  if ((problem.kind === "no_website" || problem.kind === "no_staff") && rt.ledger.incomplete.some((c) => c.status === "skipped")) {
-    problem = { kind: "spend_cap", course_name: problem.course_name };
-  }
-  const comment = repMessage(problem);
-  rt.log.info("clickup_intake_failure_told", { problem: problem.kind });
-  const audience = await rt.audience().catch(() => ({ callback_urls: [], intake_task_ids: [] }) satisfies JobAudience);
-  for (const taskId of new Set([intakeTaskId, ...audience.intake_task_ids])) {
-    // One task ClickUp refuses (deleted meanwhile) must not keep the others from being told.
-    await writeIntakeOutcome(call, settings, { name: `clickup_intake_failed:${taskId}`, task_id: taskId, status: "needs_attention", comment }).catch((alertError: unknown) =>
-      rt.log.error("clickup_alert_failed", { alert: "admin", task_id: taskId, error: alertError }),
-    );
-  }
 }
 
 type RunAll = <T extends readonly (() => Promise<unknown>)[]>(tasks: T) => Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }>;
@@ -393,100 +167,3 @@ async function markEnriching(rt: PipelineRuntime, course: CourseRecord): Promise
   return updated;
 }
 
-function applyPayload(
-  rt: PipelineRuntime,
-  course: CourseRecord,
-  site: UrlFinderOutput,
-  data: ExtractorOutput,
-  contacts: EnrichedContact[],
-  profile: CourseProfileOutput | null,
-  intel: (CourseIntel & { model: string }) | null,
-  status: "succeeded" | "partial",
-) {
-  return {
-    run_id: rt.params.job_id,
-    course_id: course.id,
-    status,
-    cost_usd: rt.ledger.spentUsd,
-    duration_ms: Date.now() - rt.startedAt,
-    course: {
-      website: site.website,
-      listing_url: site.listing_url,
-      phone: normalizePhone(data.course.phone),
-      address: data.course.address,
-      city: data.course.city,
-      details: {
-        holes: data.course.holes ?? profile?.holes ?? null,
-        course_type: data.course.course_type ?? profile?.course_type ?? null,
-        founded: data.course.founded,
-        green_fee_usd: profile?.green_fee ?? null,
-        members: profile?.members ?? null,
-        annual_rounds: profile?.annual_rounds ?? null,
-        website_confidence: site.confidence,
-        pages_read: data.pages_read,
-        sources: profile?.sources ?? [],
-      },
-      water_hazard_count: profile?.water_hazard_count ?? null,
-      water_hazard_confidence: profile ? profile.confidence : null,
-    },
-    business_intelligence: intel
-      ? {
-          segment: intel.segment,
-          segment_confidence: intel.segment_confidence,
-          range_intel: { ...intel.range_intel, reasoning: intel.segment_reasoning },
-          opportunities: intel.opportunities,
-          conversation_starters: intel.conversation_starters,
-          summary: intel.summary,
-          model: intel.model,
-        }
-      : undefined,
-    contacts: contacts.map(({ person, email, phone, background }) => ({
-      name: person.name,
-      title: person.title,
-      email: email.email,
-      email_score: email.email_score,
-      email_status: email.email_status,
-      email_source: email.email_source,
-      linkedin_url: email.linkedin_url ?? background.linkedin_url,
-      phone: phone.phone,
-      phone_type: phone.phone_type,
-      phone_source: phone.phone_source,
-      tenure_years: background.tenure_years,
-      previous_clubs: background.previous_clubs,
-      background_summary: background.background_summary,
-      sources: { staff: person.source, background: background.sources },
-    })),
-    agent_calls: [...rt.ledger.calls.values()].map(({ started_at: _started, ...call }) => call),
-    guards: rt.ledger.sortedGuards,
-  };
-}
-
-/** Posts the result to each callback URL (signed with AGENT_API_KEY), retried; a dead callback never fails the run. */
-async function deliverCallbacks(rt: PipelineRuntime, urls: string[], result: Record<string, unknown>): Promise<void> {
-  const secret = rt.config.env.AGENT_API_KEY;
-  await Promise.all(
-    urls.map(async (url, i) => {
-      const problem = callbackUrlProblem(url, rt.config.env);
-      if (problem || !secret) {
-        rt.log.error("callback_refused", { job_id: rt.params.job_id, reason: problem ?? "AGENT_API_KEY is not set" });
-        return;
-      }
-      try {
-        await rt.step(`callback:${i + 1}`, async () => {
-          const body = JSON.stringify(result);
-          const response = await fetch(url, {
-            method: "POST",
-            headers: { "content-type": "application/json", "x-signature": await hmacSha256Hex(secret, body) },
-            body,
-            redirect: "manual",
-            signal: AbortSignal.timeout(15_000),
-          });
-          if (!response.ok) throw new Error(`callback answered ${response.status}`);
-          return response.status;
-        });
-      } catch (error) {
-        rt.log.error("callback_failed", { job_id: rt.params.job_id, error: error instanceof Error ? error.message : String(error) });
-      }
-    }),
-  );
-}

@@ -1,6 +1,6 @@
 import type { AppConfig, Env } from "./env.ts";
 import type { Logger } from "./lib/log.ts";
-import type { ClickUpRunContext } from "./clickup/clickup-sync.ts";
+import type { ClickUpRunContext } from "./clickup/run-context.ts";
 import type { Coordinators } from "./services/coordinators.ts";
 
 /** Hono generics shared by every sub-app: bindings plus the services injected by middleware. */

@@ -17,7 +17,7 @@ import { freshness } from "./routes/freshness.ts";
 import { admin } from "./routes/admin.ts";
 import { alerts } from "./routes/alerts.ts";
 import { createCoordinators } from "./services/coordinators.ts";
-import { cachedClickUpContext } from "./clickup/clickup-sync.ts";
+import { cachedClickUpContext } from "./clickup/run-context.ts";
 import { createStore } from "./store/index.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;

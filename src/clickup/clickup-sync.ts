@@ -1,9 +1,7 @@
-import type { AppConfig } from "../env.ts";
-import type { Store } from "../store/index.ts";
-import { z } from "zod";
+/** A contact's lead task kept in sync: planned from the lead content (create, or only what changed), then written repeat-safely. */
 import { type ClickUpCallContext, taskUrl } from "./call.ts";
 import type { ClickUpClient, CreateTaskBody } from "./client.ts";
-import { type ClickUpSettings, ClickUpSettings as ClickUpSettingsSchema } from "./config.ts";
+import type { ClickUpSettings } from "./config.ts";
 import type { Segment } from "../lib/segment.ts";
 import { isClickUpError } from "./errors.ts";
 import {
@@ -17,61 +15,6 @@ import {
   leadFieldValues,
   leadTaskName,
 } from "./lead-content.ts";
-
-export const ClickUpContext = z.object({
-  settings: z.unknown().nullable(),
-  routing_rules: z.array(
-    z.object({ priority: z.number(), segment: z.string().nullable(), state: z.string().nullable(), assignee_clickup_user_id: z.coerce.number() }),
-  ),
-});
-export type RoutingRule = z.infer<typeof ClickUpContext>["routing_rules"][number];
-
-/** The ClickUp configuration a run works with: `settings` null when `npm run clickup:setup` has not run. */
-export interface ClickUpRunContext {
-  settings: ClickUpSettings | null;
-  settings_problem: string | null;
-  routing_rules: RoutingRule[];
-}
-
-export async function loadClickUpContext(store: Store): Promise<ClickUpRunContext> {
-  const context = await store.call("get_clickup_context", {}, ClickUpContext);
-  if (context.settings === null) return { settings: null, settings_problem: "ClickUp is not set up: run npm run clickup:setup", routing_rules: context.routing_rules };
-  const parsed = ClickUpSettingsSchema.safeParse(context.settings);
-  return parsed.success
-    ? { settings: parsed.data, settings_problem: null, routing_rules: context.routing_rules }
-    : { settings: null, settings_problem: `ClickUp settings are invalid (run npm run clickup:setup): ${parsed.error.issues[0]?.message ?? ""}`, routing_rules: context.routing_rules };
-}
-
-const settingsCache = new Map<string, { at: number; value: Promise<ClickUpRunContext> }>();
-
-/**
- * The same, cached per isolate for a minute (one read in flight at a time, shared by every caller):
- * the webhook route needs it on its fast path.
- */
-export async function cachedClickUpContext(config: AppConfig, store: () => Store): Promise<ClickUpRunContext | null> {
-  const key = config.env.DATABASE_URL ?? config.env.SUPABASE_URL ?? "";
-  if (!key) return null;
-  const hit = settingsCache.get(key);
-  if (hit && Date.now() - hit.at < 60_000) return hit.value;
-  const value = loadClickUpContext(store());
-  settingsCache.set(key, { at: Date.now(), value });
-  value.catch(() => settingsCache.delete(key));
-  return value;
-}
-
-/** Forgets the cached context, so an admin's routing-rule edit reaches the next lead at once. */
-export function forgetClickUpContext(config: AppConfig): void {
-  settingsCache.delete(config.env.DATABASE_URL ?? config.env.SUPABASE_URL ?? "");
-}
-
-/** The rule that takes a lead: the first of `rules` (active, by priority) whose segment and state match. */
-export function routingRuleFor<R extends Pick<RoutingRule, "segment" | "state">>(rules: R[], segment: Segment | null, state: string): R | null {
-  return rules.find((r) => (r.segment === null || r.segment === segment) && (r.state === null || r.state.toUpperCase() === state.toUpperCase())) ?? null;
-}
-
-export function assigneeFor(rules: RoutingRule[], segment: Segment | null, state: string): number | null {
-  return routingRuleFor(rules, segment, state)?.assignee_clickup_user_id ?? null;
-}
 
 /** What was last written to a lead task (stored with the contact). */
 export interface LeadSynced {

@@ -9,7 +9,9 @@ import type { Store } from "../store/index.ts";
 import { CourseWriteback } from "../store/records.ts";
 import { z } from "zod";
 import { type ClickUpCall, taskUrl } from "./call.ts";
-import { assigneeFor, type ClickUpRunContext, type LeadSynced } from "./clickup-sync.ts";
+import type { LeadSynced } from "./clickup-sync.ts";
+import { assigneeFor } from "./routing.ts";
+import type { ClickUpRunContext } from "./run-context.ts";
 import { internationalPhone, type LeadContact, type LeadCourse, type LeadIntel } from "./lead-content.ts";
 import { writeLeadTasks } from "./write-back.ts";
 

@@ -11,7 +11,7 @@
 //   status says so, and the logs say it at error level once per isolate.
 import type { AppConfig } from "../env.ts";
 import type { Logger } from "../lib/log.ts";
-import type { ClickUpRunContext } from "./clickup-sync.ts";
+import type { ClickUpRunContext } from "./run-context.ts";
 
 /** Where an accepted secret comes from: the settings `npm run clickup:setup` stored, or CLICKUP_WEBHOOK_SECRET. */
 export type WebhookSecretSource = "stored" | "configured";

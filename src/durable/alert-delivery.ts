@@ -1,6 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { alertDescription, alertTitle, closeAlertTask, createAlertTask, remindAlertTask } from "../clickup/alert-task.ts";
-import { loadClickUpContext } from "../clickup/clickup-sync.ts";
+import { loadClickUpContext } from "../clickup/run-context.ts";
 import { configFor, type Env } from "../env.ts";
 import { createLogger } from "../lib/log.ts";
 import { createMailgunClient } from "../providers/mailgun.ts";

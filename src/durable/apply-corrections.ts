@@ -1,7 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { z } from "zod";
-import { loadClickUpContext } from "../clickup/clickup-sync.ts";
+import { loadClickUpContext } from "../clickup/run-context.ts";
 import { type LeadTaskSnapshot, notSavedComment, type Proposed, proposedCorrections, segmentOf } from "../clickup/corrections.ts";
 import type { ApplyCorrectionsParams } from "../clickup/corrections.types.ts";
 import { LEAD_FOLDER_NAMES } from "../clickup/config.ts";

@@ -1,6 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import type { AgentContext, CallLabel, Missing } from "../agents/agent-context.ts";
-import { loadClickUpContext } from "../clickup/clickup-sync.ts";
+import { loadClickUpContext } from "../clickup/run-context.ts";
 import { configFor, type Env } from "../env.ts";
 import { checkCourse, type CoursePageContext } from "../freshness/check-course.ts";
 import { type FreshnessSweepParams, NextCourses, type SweepCheck, SweepRecord, SweepView } from "../freshness/freshness.types.ts";

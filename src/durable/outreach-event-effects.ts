@@ -1,5 +1,5 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
-import { loadClickUpContext } from "../clickup/clickup-sync.ts";
+import { loadClickUpContext } from "../clickup/run-context.ts";
 import { configFor, type Env } from "../env.ts";
 import { createLogger } from "../lib/log.ts";
 import { noteOnLead } from "../clickup/write-back.ts";

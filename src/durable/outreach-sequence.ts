@@ -1,5 +1,5 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
-import { loadClickUpContext } from "../clickup/clickup-sync.ts";
+import { loadClickUpContext } from "../clickup/run-context.ts";
 import type { ClickUpCall } from "../clickup/call.ts";
 import type { ClickUpSettings } from "../clickup/config.ts";
 import { NonRetryableError } from "cloudflare:workflows";

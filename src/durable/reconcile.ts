@@ -1,5 +1,5 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
-import { loadClickUpContext } from "../clickup/clickup-sync.ts";
+import { loadClickUpContext } from "../clickup/run-context.ts";
 import type { ApplyCorrectionsParams, ReconcileParams } from "../clickup/corrections.types.ts";
 import { reconcile, type ReconcileSummary } from "../clickup/reconcile.ts";
 import { configFor, type Env } from "../env.ts";

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type AgentContext, isMissing } from "../agents/agent-context.ts";
 import { findCourseStates } from "../agents/a1-url-finder.ts";
 import type { ClickUpCall } from "../clickup/call.ts";
-import { loadClickUpContext } from "../clickup/clickup-sync.ts";
+import { loadClickUpContext } from "../clickup/run-context.ts";
 import type { ClickUpSettings } from "../clickup/config.ts";
 import { decideState, readIntakeAsk, type StateCandidates } from "../clickup/intake-task.ts";
 import { problemOfFailure, type RepProblem, repMessage, stateFoundMessage } from "../clickup/rep-messages.ts";

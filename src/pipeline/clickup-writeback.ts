@@ -1,6 +1,7 @@
 /** A run's result written to ClickUp (lead tasks, suggestions, the intake tasks), and a failed run told to the rep. */
 import type { CourseIntel } from "../agents/a6-course-intel.ts";
-import { assigneeFor, type LeadSynced } from "../clickup/clickup-sync.ts";
+import type { LeadSynced } from "../clickup/clickup-sync.ts";
+import { assigneeFor } from "../clickup/routing.ts";
 import { type LeadContact, type LeadCourse, type LeadIntel, segmentInWords } from "../clickup/lead-content.ts";
 import { lookupsInWords, problemOfFailure, repMessage } from "../clickup/rep-messages.ts";
 import { intakeSummaryOf, writeIntakeOutcome, writeLeadTasks } from "../clickup/write-back.ts";

@@ -7,7 +7,7 @@ import { findPhone } from "../agents/a5-phone.ts";
 import { writeCourseIntel } from "../agents/a6-course-intel.ts";
 import { findContactBackground } from "../agents/a65-contact-background.ts";
 import { findCourseProfile } from "../agents/a7-course-profile.ts";
-import { loadClickUpContext } from "../clickup/clickup-sync.ts";
+import { loadClickUpContext } from "../clickup/run-context.ts";
 import { RepProblemError } from "../clickup/rep-messages.ts";
 import { markIntakeEnriching } from "../clickup/write-back.ts";
 import { PermanentError } from "../lib/errors.ts";

@@ -5,7 +5,7 @@ import type { EmailLinkedInOutput } from "../agents/a3-email-linkedin.ts";
 import type { PhoneOutput } from "../agents/a5-phone.ts";
 import type { BackgroundOutput } from "../agents/a65-contact-background.ts";
 import type { ClickUpCall } from "../clickup/call.ts";
-import type { ClickUpRunContext } from "../clickup/clickup-sync.ts";
+import type { ClickUpRunContext } from "../clickup/run-context.ts";
 import type { EnrichCourseParams, JobAudience } from "./jobs.types.ts";
 import type { AppConfig } from "../env.ts";
 import type { Logger } from "../lib/log.ts";

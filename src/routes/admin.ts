@@ -2,7 +2,8 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import type { HonoEnv } from "../app-types.ts";
-import { forgetClickUpContext, routingRuleFor } from "../clickup/clickup-sync.ts";
+import { routingRuleFor } from "../clickup/routing.ts";
+import { forgetClickUpContext } from "../clickup/run-context.ts";
 import {
   accessConfigured,
   type AdminIdentity,

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { HonoEnv } from "../app-types.ts";
-import { type ClickUpRunContext, loadClickUpContext } from "../clickup/clickup-sync.ts";
+import { type ClickUpRunContext, loadClickUpContext } from "../clickup/run-context.ts";
 import { readWebhookHealth } from "../clickup/webhook-deliveries.ts";
 import { clickUpWebhookHealth, type ClickUpWebhookHealth } from "../clickup/webhook-health.ts";
 import { reportSecretMismatchOnce, SECRET_MISMATCH, type WebhookSecrets, webhookRouteStatus, webhookSecrets } from "../clickup/webhook-secret.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assigneeFor, type RoutingRule } from "../../../src/clickup/clickup-sync.ts";
+import { assigneeFor, type RoutingRule } from "../../../src/clickup/routing.ts";
 
 const rules: RoutingRule[] = [
   { priority: 10, segment: "high-end", state: "VA", assignee_clickup_user_id: 1 },

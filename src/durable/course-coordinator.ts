@@ -1,55 +1,25 @@
+/** The CourseCoordinator Durable Object: one per course, it dedupes triggers, keeps one run in flight and folds the rest into one follow-up. */
 import { DurableObject } from "cloudflare:workers";
 import { roundUsd } from "../lib/usd.ts";
 import { configFor, type Env } from "../env.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
-import { createStore } from "../store/index.ts";
-import { FailRunResult } from "../store/records.ts";
+import { type JobRow, jobView } from "./course-jobs.ts";
 import { jobDirectoryShard } from "./job-directory.ts";
+import { RunWatchdog } from "./run-watchdog.ts";
 import type {
   CourseRef,
   EnrichCourseParams,
   JobStatus,
-  JobStep,
   JobAudience,
   JobView,
   StepReport,
   RunOutcome,
   TriggerInput,
   TriggerResult,
-  TriggerSource,
 } from "../pipeline/jobs.types.ts";
 
 /** Bump when the tables below change; `migrate()` brings older objects forward. */
 const SCHEMA_VERSION = 2;
-/** Workflow instances the watchdog may re-create for one job before it gives the run up. */
-const MAX_RESTARTS = 2;
-/** Instance lookups the watchdog tries (with a short pause) before it counts a round as "no answer". */
-const LOOKUP_TRIES = 3;
-/** Rounds in a row without an answer from the Workflows engine after which the instance counts as lost. */
-const MAX_SILENT_ROUNDS = 3;
-
-interface JobRow extends Record<string, SqlStorageValue> {
-  job_id: string;
-  status: JobStatus;
-  source: TriggerSource;
-  course_id: string | null;
-  params: string;
-  steps: string;
-  cost_usd: number;
-  duration_ms: number | null;
-  error: string | null;
-  coalesced: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  /** The workflow instance running the job (the job id, or `<job id>-r<n>` after a restart). */
-  instance_id: string | null;
-  restarts: number;
-  /** Last sign of life from the workflow (a step began or ended), and a quiet time it announced (a rate-gate sleep). */
-  last_progress_at: number | null;
-  quiet_until: number | null;
-  silent_rounds: number;
-}
 
 const ACTIVE: JobStatus[] = ["queued", "running"];
 
@@ -61,11 +31,17 @@ const ACTIVE: JobStatus[] = ["queued", "running"];
 export class CourseCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly log: Logger;
+  private readonly watchdog: RunWatchdog;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.log = createLogger(configFor(env).env.LOG_LEVEL, { component: "course_coordinator" });
+    this.watchdog = new RunWatchdog({
+      env, log: this.log, sql: this.sql, storage: ctx.storage,
+      activeJob: () => this.activeJob(),
+      finish: (jobId, outcome) => this.finish(jobId, outcome),
+    });
     ctx.blockConcurrencyWhile(async () => this.migrate());
   }
 
@@ -242,7 +218,7 @@ export class CourseCoordinator extends DurableObject<Env> {
       await this.env.ENRICH_COURSE.create({ id: jobId, params });
       const now = Date.now();
       this.sql.exec("UPDATE jobs SET started_at = ?, instance_id = ?, last_progress_at = ? WHERE job_id = ?", now, jobId, now, jobId);
-      await this.armWatchdog();
+      await this.watchdog.arm();
       this.log.info("run_started", { job_id: jobId, source: job.source });
     } catch (error) {
       const message = `could not start the enrichment workflow: ${error instanceof Error ? error.message : String(error)}`;
@@ -335,152 +311,14 @@ export class CourseCoordinator extends DurableObject<Env> {
     }
   }
 
-  private watchdogMs(): number {
-    return configFor(this.env).env.RUN_WATCHDOG_SECONDS * 1000;
-  }
-
-  /** The watchdog looks four times per RUN_WATCHDOG_SECONDS, so a stall is acted on within it. */
-  private async armWatchdog(): Promise<void> {
-    await this.ctx.storage.setAlarm(Date.now() + Math.max(250, Math.floor(this.watchdogMs() / 4)));
-  }
-
-  /**
-   * Watchdog. A finished workflow that did not report is finished here; a dead one (errored or
-   * terminated without reporting) is failed in the database and here, and the follow-up starts. A
-   * workflow that shows no sign of life for half of RUN_WATCHDOG_SECONDS (a crash or a redeploy left
-   * it "running" with nothing running it) is terminated and re-created for the same job, at most
-   * MAX_RESTARTS times: the new instance replays the calls already answered (recorded here) and
-   * finishes the run. A lookup that errors is retried, and never taken as death on its own.
-   */
-  override async alarm(): Promise<void> {
-    const active = this.activeJob();
-    if (!active || active.started_at === null) return;
-    const instanceId = active.instance_id ?? active.job_id;
-    const status = await this.instanceStatus(instanceId);
-    if (status === "gone") {
-      await this.recover(active, "the Workflows engine has no such instance (its state was lost)");
-      return;
-    }
-    if (status === null) {
-      const rounds = active.silent_rounds + 1;
-      this.sql.exec("UPDATE jobs SET silent_rounds = ? WHERE job_id = ?", rounds, active.job_id);
-      this.log.warn("watchdog_lookup_failed", { job_id: active.job_id, instance_id: instanceId, rounds });
-      if (rounds >= MAX_SILENT_ROUNDS && this.stalled(active)) await this.recover(active, "the Workflows engine did not answer for the run's instance");
-      else await this.armWatchdog();
-      return;
-    }
-    if (status.status === "complete") {
-      const output = status.output as RunOutcome | undefined;
-      await this.finish(active.job_id, output?.status ? output : { status: "succeeded" });
-      return;
-    }
-    if (status.status === "errored" || status.status === "terminated") {
-      const reason = `workflow ${status.status}: ${status.error?.message ?? "no error reported"}`;
-      await this.failInDatabase(active, reason);
-      await this.finish(active.job_id, { status: "failed", error: reason });
-      return;
-    }
-    if (this.stalled(active)) {
-      await this.recover(active, `no progress for ${Math.round((Date.now() - (active.last_progress_at ?? active.started_at)) / 1000)} s while ${status.status}`);
-      return;
-    }
-    await this.armWatchdog();
-  }
-
-  /** No sign of life for half the watchdog period, beyond any quiet time the workflow announced. */
-  private stalled(job: JobRow): boolean {
-    const lastSign = Math.max(job.last_progress_at ?? job.started_at ?? job.created_at, job.quiet_until ?? 0);
-    return Date.now() - lastSign > this.watchdogMs() / 2;
-  }
-
-  /**
-   * The instance's status; "gone" when the engine says, every time asked, that it has no such
-   * instance; null when it did not answer in LOOKUP_TRIES tries (a transient error is never death).
-   */
-  private async instanceStatus(instanceId: string): Promise<InstanceStatus | "gone" | null> {
-    let notFound = 0;
-    for (let attempt = 1; attempt <= LOOKUP_TRIES; attempt++) {
-      try {
-        return await (await this.env.ENRICH_COURSE.get(instanceId)).status();
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (/not[_ ]found/i.test(message) && ++notFound === LOOKUP_TRIES) return "gone";
-        this.log.warn("watchdog_lookup_error", { instance_id: instanceId, attempt, error: message });
-        if (attempt < LOOKUP_TRIES) await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      }
-    }
-    return null;
-  }
-
-  /** A stalled instance: terminated, then re-created for the same job; after MAX_RESTARTS the run is failed. */
-  private async recover(job: JobRow, why: string): Promise<void> {
-    const instanceId = job.instance_id ?? job.job_id;
-    try {
-      await (await this.env.ENRICH_COURSE.get(instanceId)).terminate();
-    } catch (error) {
-      // Already gone, or the engine lost it: either way it will not write again.
-      this.log.warn("watchdog_terminate_failed", { job_id: job.job_id, instance_id: instanceId, error: error instanceof Error ? error.message : String(error) });
-    }
-    if (job.restarts >= MAX_RESTARTS) {
-      const reason = `the run stalled ${job.restarts + 1} times (${why}); it was stopped`;
-      this.log.error("run_stalled", { alert: "admin", job_id: job.job_id, reason });
-      await this.failInDatabase(job, reason);
-      await this.finish(job.job_id, { status: "failed", error: reason });
-      return;
-    }
-    const restart = job.restarts + 1;
-    const nextId = `${job.job_id}-r${restart}`;
-    const params: EnrichCourseParams = { ...(JSON.parse(job.params) as EnrichCourseParams), restart };
-    try {
-      await this.env.ENRICH_COURSE.create({ id: nextId, params });
-    } catch (error) {
-      this.log.error("watchdog_restart_failed", { job_id: job.job_id, instance_id: nextId, error: error instanceof Error ? error.message : String(error) });
-      await this.armWatchdog();
-      return;
-    }
-    this.sql.exec(
-      "UPDATE jobs SET instance_id = ?, restarts = ?, last_progress_at = ?, quiet_until = NULL, silent_rounds = 0 WHERE job_id = ?",
-      nextId,
-      restart,
-      Date.now(),
-      job.job_id,
-    );
-    this.log.warn("run_restarted", { job_id: job.job_id, instance_id: nextId, restart, why });
-    await this.armWatchdog();
-  }
-
-  private async failInDatabase(job: JobRow, reason: string): Promise<void> {
-    if (!job.course_id) return;
-    try {
-      await createStore(configFor(this.env)).call(
-        "fail_enrichment_run",
-        { run_id: job.job_id, course_id: job.course_id, error: reason },
-        FailRunResult,
-      );
-    } catch (error) {
-      this.log.error("watchdog_fail_write_failed", { job_id: job.job_id, error });
-    }
-  }
-
   getJob(jobId: string): JobView | null {
     const job = this.job(jobId);
-    if (!job) return null;
-    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-    return {
-      job_id: job.job_id,
-      course_id: job.course_id,
-      status: job.status,
-      source: job.source,
-      steps: summarizeSteps(JSON.parse(job.steps) as StepReport[]),
-      cost_usd: job.cost_usd,
-      duration_ms: job.duration_ms,
-      created_at: new Date(job.created_at).toISOString(),
-      started_at: iso(job.started_at),
-      finished_at: iso(job.finished_at),
-      ...(job.error ? { error: job.error } : {}),
-      coalesced_triggers: job.coalesced,
-      restarts: job.restarts ?? 0,
-    };
+    return job ? jobView(job) : null;
+  }
+
+  /** The watchdog's look (see run-watchdog.ts): a workflow that ended, died or stalled without reporting. */
+  override async alarm(): Promise<void> {
+    await this.watchdog.look();
   }
 
   /** Ids of this course's current and pending jobs (for tests and the admin view). */
@@ -489,27 +327,3 @@ export class CourseCoordinator extends DurableObject<Env> {
   }
 }
 
-const STATUS_RANK: Record<JobStep["status"], number> = { succeeded: 0, skipped: 1, running: 2, failed: 3 };
-
-/** Merges step reports per agent label, in the order the labels first appeared. */
-export function summarizeSteps(reports: StepReport[]): JobStep[] {
-  const byLabel = new Map<string, StepReport[]>();
-  for (const report of [...reports].sort((a, b) => a.started_at - b.started_at)) {
-    const list = byLabel.get(report.label) ?? [];
-    list.push(report);
-    byLabel.set(report.label, list);
-  }
-  return [...byLabel.entries()].map(([agent, list]) => {
-    const status = list.reduce<JobStep["status"]>((worst, r) => (STATUS_RANK[r.status] > STATUS_RANK[worst] ? r.status : worst), "succeeded");
-    const finished = list.every((r) => r.finished_at !== null) ? Math.max(...list.map((r) => r.finished_at ?? 0)) : null;
-    const error = list.find((r) => r.error)?.error;
-    return {
-      agent,
-      status,
-      duration_ms: finished === null ? null : finished - Math.min(...list.map((r) => r.started_at)),
-      cost_usd: roundUsd(list.reduce((sum, r) => sum + r.cost_usd, 0)),
-      calls: list.filter((r) => r.provider_call).length,
-      ...(error ? { error } : {}),
-    };
-  });
-}

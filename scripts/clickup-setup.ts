@@ -27,7 +27,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, parseEnv } from "node:util";
 import postgres from "postgres";
-import { type ClickUpClient, type ClickUpField, type ClickUpList, createClickUpClient, type RateGate } from "../src/clickup/client.ts";
+import { type ClickUpAdminClient, createClickUpAdminClient } from "../src/clickup/admin-client.ts";
+import type { ClickUpField, ClickUpList, RateGate } from "../src/clickup/client.ts";
 import {
   ALERTS_LIST_NAME,
   CLICKUP_SETTINGS_KEY,
@@ -202,7 +203,7 @@ export async function runClickUpSetup(options: SetupOptions): Promise<{ exitCode
       if (method === "get" || method === "post" || method === "put") report.requests[method]++;
       return (options.fetch ?? fetch)(input, init);
     };
-    const client = createClickUpClient({ token, baseUrl: env.CLICKUP_BASE_URL?.trim() || DEFAULT_CLICKUP_BASE_URL, gate: setupRateGate(env), fetch: countingFetch, timeoutMs: 30_000 });
+    const client = createClickUpAdminClient({ token, baseUrl: env.CLICKUP_BASE_URL?.trim() || DEFAULT_CLICKUP_BASE_URL, gate: setupRateGate(env), fetch: countingFetch, timeoutMs: 30_000 });
     const read = <T>(fn: () => Promise<T>): Promise<T> => retrying(fn, { write: false });
     const write = <T>(fn: () => Promise<T>): Promise<T> => retrying(fn, { write: true });
 
@@ -265,7 +266,7 @@ interface Provisioned {
 }
 
 async function provision(
-  client: ClickUpClient,
+  client: ClickUpAdminClient,
   ctx: {
     env: Record<string, string | undefined>;
     spaceName: string | undefined;

@@ -1,4 +1,5 @@
-// The typed ClickUp API v2 client. Runs in workerd and in Node (plain fetch, no node: imports).
+// The typed ClickUp API v2 client the Worker uses (tasks, fields, comments, webhooks); the setup-only
+// calls (workspace structure) are in admin-client.ts. Runs in workerd and in Node (plain fetch, no node: imports).
 //
 //   const clickup = createClickUpClient({ token, baseUrl: env.CLICKUP_BASE_URL, gate });
 //   const task = await clickup.createTask(listId, { name, markdown_content, custom_fields: [{ id, value }] });
@@ -90,29 +91,29 @@ const text = z
   .transform((v) => v ?? undefined);
 
 const UserSchema = z.looseObject({ id: z.number(), username: text, email: text });
-const AuthorizedUserSchema = z.looseObject({ user: UserSchema }) satisfies Documented<ResponseOf<"/v2/user", "get">>;
+export const AuthorizedUserSchema = z.looseObject({ user: UserSchema }) satisfies Documented<ResponseOf<"/v2/user", "get">>;
 
 const TeamSchema = z.looseObject({ id: z.string(), name: z.string() });
-const TeamsSchema = z.looseObject({ teams: z.array(TeamSchema) }) satisfies Documented<ResponseOf<"/v2/team", "get">>;
+export const TeamsSchema = z.looseObject({ teams: z.array(TeamSchema) }) satisfies Documented<ResponseOf<"/v2/team", "get">>;
 
-const PlanSchema = z.looseObject({ plan_id: z.number(), plan_name: z.string() }) satisfies Documented<ResponseOf<"/v2/team/{team_id}/plan", "get">>;
+export const PlanSchema = z.looseObject({ plan_id: z.number(), plan_name: z.string() }) satisfies Documented<ResponseOf<"/v2/team/{team_id}/plan", "get">>;
 
 const SpaceSchema = z.looseObject({ id: z.string(), name: z.string(), archived: z.boolean().optional() });
-const SpacesSchema = z.looseObject({ spaces: z.array(SpaceSchema) }) satisfies Documented<ResponseOf<"/v2/team/{team_id}/space", "get">>;
+export const SpacesSchema = z.looseObject({ spaces: z.array(SpaceSchema) }) satisfies Documented<ResponseOf<"/v2/team/{team_id}/space", "get">>;
 
 const ContainerRef = z.looseObject({ id: z.string(), name: z.string().optional() });
 
-const FolderSchema = z.looseObject({ id: z.string(), name: z.string(), hidden: z.boolean().optional(), archived: z.boolean().optional(), space: ContainerRef.optional() });
+export const FolderSchema = z.looseObject({ id: z.string(), name: z.string(), hidden: z.boolean().optional(), archived: z.boolean().optional(), space: ContainerRef.optional() });
 type FolderDoc = ResponseOf<"/v2/space/{space_id}/folder", "post">;
 FolderSchema satisfies Documented<FolderDoc>;
 // The file types Get Folders' `folders` as one object; its example and the API answer an array of folders.
-const FoldersSchema = z.looseObject({ folders: z.array(FolderSchema) }) satisfies Documented<{ folders: FolderDoc[] }>;
+export const FoldersSchema = z.looseObject({ folders: z.array(FolderSchema) }) satisfies Documented<{ folders: FolderDoc[] }>;
 
 const StatusSchema = z.looseObject({ id: z.string().optional(), status: z.string(), type: z.string().optional(), orderindex: z.number().optional() });
-const ListSummarySchema = z.looseObject({ id: z.string(), name: z.string(), archived: z.boolean().optional(), folder: ContainerRef.optional(), space: ContainerRef.optional() });
-const ListsSchema = z.looseObject({ lists: z.array(ListSummarySchema) }) satisfies Documented<ResponseOf<"/v2/folder/{folder_id}/list", "get">>;
+export const ListSummarySchema = z.looseObject({ id: z.string(), name: z.string(), archived: z.boolean().optional(), folder: ContainerRef.optional(), space: ContainerRef.optional() });
+export const ListsSchema = z.looseObject({ lists: z.array(ListSummarySchema) }) satisfies Documented<ResponseOf<"/v2/folder/{folder_id}/list", "get">>;
 ListsSchema satisfies Documented<ResponseOf<"/v2/space/{space_id}/list", "get">>;
-const ListSchema = z.looseObject({
+export const ListSchema = z.looseObject({
   id: z.string(),
   name: z.string(),
   archived: z.boolean().optional(),
@@ -130,7 +131,7 @@ const FieldSchema = z.looseObject({
   type: z.string(),
   type_config: z.looseObject({ options: z.array(FieldOptionSchema).optional() }).optional(),
 });
-const FieldsSchema = z.looseObject({ fields: z.array(FieldSchema) }) satisfies Documented<ResponseOf<"/v2/list/{list_id}/field", "get">>;
+export const FieldsSchema = z.looseObject({ fields: z.array(FieldSchema) }) satisfies Documented<ResponseOf<"/v2/list/{list_id}/field", "get">>;
 
 const TaskFieldSchema = z.looseObject({ id: z.string(), name: z.string(), type: z.string(), value: z.unknown().optional() });
 const TaskSchema = z.looseObject({
@@ -236,7 +237,8 @@ export function rateLimitInfo(status: number, headers: Headers): RateLimitInfo {
 
 const ClickUpErrorBody = z.looseObject({ err: z.string().optional(), ECODE: z.string().optional() });
 
-export function createClickUpClient(options: ClickUpClientOptions) {
+/** The one fetch wrapper every ClickUp request goes through (the gate, the timeout, the error mapping, the shape check). */
+export function clickUpTransport(options: ClickUpClientOptions) {
   const base = apiBase(options.baseUrl);
   // Called as a plain function: workerd refuses a `fetch` detached from its global.
   const doFetch: typeof fetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
@@ -330,50 +332,14 @@ export function createClickUpClient(options: ClickUpClientOptions) {
     return parsed.data;
   }
 
+  return call;
+}
+
+export type ClickUpTransport = ReturnType<typeof clickUpTransport>;
+
+/** The client the Worker uses: tasks, their fields and comments, and the webhooks the health check and reconcile look at. */
+export function createClickUpClient(options: ClickUpClientOptions, call: ClickUpTransport = clickUpTransport(options)) {
   return {
-    /** The token's user: the app's own ClickUp user (its writes come back in webhooks as this user). */
-    async getAuthorizedUser(): Promise<ClickUpUser> {
-      return (await call("GET", "/v2/user", {}, AuthorizedUserSchema)).user;
-    },
-    /** The Workspaces (teams) the token can reach. */
-    async getTeams(): Promise<ClickUpTeam[]> {
-      return (await call("GET", "/v2/team", {}, TeamsSchema)).teams;
-    },
-    async getTeamPlan(teamId: string): Promise<ClickUpPlan> {
-      return call("GET", "/v2/team/{team_id}/plan", { team_id: teamId }, PlanSchema);
-    },
-    async getSpaces(teamId: string, opts: { archived?: boolean } = {}): Promise<ClickUpSpace[]> {
-      return (await call("GET", "/v2/team/{team_id}/space", { team_id: teamId }, SpacesSchema, { query: { archived: opts.archived } })).spaces;
-    },
-    async getFolders(spaceId: string, opts: { archived?: boolean } = {}): Promise<ClickUpFolder[]> {
-      return (await call("GET", "/v2/space/{space_id}/folder", { space_id: spaceId }, FoldersSchema, { query: { archived: opts.archived } })).folders;
-    },
-    async createFolder(spaceId: string, name: string): Promise<ClickUpFolder> {
-      const body: RequestOf<"/v2/space/{space_id}/folder", "post"> = { name };
-      return call("POST", "/v2/space/{space_id}/folder", { space_id: spaceId }, FolderSchema, { body });
-    },
-    async getFolderLists(folderId: string, opts: { archived?: boolean } = {}): Promise<ClickUpListSummary[]> {
-      return (await call("GET", "/v2/folder/{folder_id}/list", { folder_id: folderId }, ListsSchema, { query: { archived: opts.archived } })).lists;
-    },
-    async createFolderList(folderId: string, name: string): Promise<ClickUpListSummary> {
-      const body: RequestOf<"/v2/folder/{folder_id}/list", "post"> = { name };
-      return call("POST", "/v2/folder/{folder_id}/list", { folder_id: folderId }, ListSummarySchema, { body });
-    },
-    async getFolderlessLists(spaceId: string, opts: { archived?: boolean } = {}): Promise<ClickUpListSummary[]> {
-      return (await call("GET", "/v2/space/{space_id}/list", { space_id: spaceId }, ListsSchema, { query: { archived: opts.archived } })).lists;
-    },
-    async createFolderlessList(spaceId: string, name: string): Promise<ClickUpListSummary> {
-      const body: RequestOf<"/v2/space/{space_id}/list", "post"> = { name };
-      return call("POST", "/v2/space/{space_id}/list", { space_id: spaceId }, ListSummarySchema, { body });
-    },
-    /** A list with its statuses. */
-    async getList(listId: string): Promise<ClickUpList> {
-      return call("GET", "/v2/list/{list_id}", { list_id: listId }, ListSchema);
-    },
-    /** The custom fields a list's tasks can use (the list's own and those of its folder, space and workspace), drop-down options included. */
-    async getListFields(listId: string): Promise<ClickUpField[]> {
-      return (await call("GET", "/v2/list/{list_id}/field", { list_id: listId }, FieldsSchema)).fields;
-    },
     async getTask(taskId: string, opts: { includeMarkdown?: boolean } = {}): Promise<ClickUpTask> {
       return call("GET", "/v2/task/{task_id}", { task_id: taskId }, TaskSchema, {
         query: { include_markdown_description: opts.includeMarkdown ? true : undefined },

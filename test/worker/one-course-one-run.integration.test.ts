@@ -321,8 +321,8 @@ describe("one course, one run, one set of leads (integration)", () => {
     const gate = clickUpRateGateStub(configFor(env), env as never)!;
     // One answer first, so the gate knows ClickUp's window (before that it hands out slots cautiously).
     const { waitingGate } = await import("../../src/clickup/rate-gate-client.ts");
-    const { createClickUpClient } = await import("../../src/clickup/client.ts");
-    await createClickUpClient({ token: String(env.CLICKUP_API_TOKEN), baseUrl: String(env.CLICKUP_BASE_URL), gate: waitingGate(gate, "interactive") }).getAuthorizedUser();
+    const { createClickUpAdminClient } = await import("../../src/clickup/admin-client.ts");
+    await createClickUpAdminClient({ token: String(env.CLICKUP_API_TOKEN), baseUrl: String(env.CLICKUP_BASE_URL), gate: waitingGate(gate, "interactive") }).getAuthorizedUser();
     // Other courses' writes have taken every background slot for the next three windows (3 minutes).
     const held: string[] = [];
     try {

@@ -6,7 +6,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { generateClickUpTypes } from "../../../scripts/clickup-types.ts";
-import { createClickUpClient, rateLimitInfo } from "../../../src/clickup/client.ts";
+import { createClickUpAdminClient } from "../../../src/clickup/admin-client.ts";
+import { rateLimitInfo } from "../../../src/clickup/client.ts";
 import { ClickUpError } from "../../../src/clickup/errors.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -30,7 +31,7 @@ describe("ClickUp client (Node, scripted fetch)", () => {
   it("builds /api/v2 URLs from the host (or a base ending in /api), sends the token as Authorization, encodes ids", async () => {
     for (const baseUrl of ["https://clickup.test", "https://clickup.test/", "https://clickup.test/api"]) {
       const f = scripted(() => json({ id: "a/b", name: "T", status: { status: "new" } }));
-      const cu = createClickUpClient({ token: "pk_1", baseUrl, fetch: f.fetch });
+      const cu = createClickUpAdminClient({ token: "pk_1", baseUrl, fetch: f.fetch });
       await cu.getTask("a/b", { includeMarkdown: true });
       expect(f.calls[0]?.url).toBe("https://clickup.test/api/v2/task/a%2Fb?include_markdown_description=true");
       expect(new Headers(f.calls[0]?.init?.headers).get("authorization")).toBe("pk_1");
@@ -38,7 +39,7 @@ describe("ClickUp client (Node, scripted fetch)", () => {
   });
 
   it("an answer of an unexpected shape is a clear, non-retryable error", async () => {
-    const cu = createClickUpClient({ token: "pk_1", baseUrl: "https://x.test", fetch: scripted(() => json({ id: 5 })).fetch });
+    const cu = createClickUpAdminClient({ token: "pk_1", baseUrl: "https://x.test", fetch: scripted(() => json({ id: 5 })).fetch });
     const error = await cu.getTask("t1").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClickUpError);
     expect(error).toMatchObject({ kind: "bad_shape", status: 200, retryable: false });
@@ -46,10 +47,10 @@ describe("ClickUp client (Node, scripted fetch)", () => {
   });
 
   it("a 500 with a non-JSON body is retryable; a 429 without X-RateLimit-Reset falls back to retry-after", async () => {
-    const cu500 = createClickUpClient({ token: "pk_1", baseUrl: "https://x.test", fetch: scripted(() => new Response("<html>bad gateway</html>", { status: 502 })).fetch });
+    const cu500 = createClickUpAdminClient({ token: "pk_1", baseUrl: "https://x.test", fetch: scripted(() => new Response("<html>bad gateway</html>", { status: 502 })).fetch });
     expect(await cu500.getTeams().catch((e: unknown) => e)).toMatchObject({ kind: "http", status: 502, retryable: true, ecode: null, err: "<html>bad gateway</html>" });
     const before = Date.now();
-    const cu429 = createClickUpClient({ token: "pk_1", baseUrl: "https://x.test", fetch: scripted(() => json({ err: "Rate limit reached", ECODE: "APP_002" }, 429, { "retry-after": "3" })).fetch });
+    const cu429 = createClickUpAdminClient({ token: "pk_1", baseUrl: "https://x.test", fetch: scripted(() => json({ err: "Rate limit reached", ECODE: "APP_002" }, 429, { "retry-after": "3" })).fetch });
     const error = (await cu429.getTeams().catch((e: unknown) => e)) as ClickUpError;
     expect(error).toMatchObject({ status: 429, ecode: "APP_002", retryable: true });
     expect(error.resetAt).toBeGreaterThanOrEqual(before + 3000);

@@ -5,7 +5,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLICKUP_SEED as S } from "../../../sandbox/clickup/seed.ts";
-import { type ClickUpClient, createClickUpClient, type RateGate, type RateLimitInfo } from "../../../src/clickup/client.ts";
+import { type ClickUpAdminClient, createClickUpAdminClient } from "../../../src/clickup/admin-client.ts";
+import type { RateGate, RateLimitInfo } from "../../../src/clickup/client.ts";
 import { ClickUpError } from "../../../src/clickup/errors.ts";
 import { clearFaults, emulatorRequests, injectFault } from "../helpers.ts";
 
@@ -30,8 +31,8 @@ function countingGate(): RateGate & { acquired: number; observed: (RateLimitInfo
   return gate;
 }
 
-function client(opts: { gate?: RateGate; timeoutMs?: number; baseUrl?: string } = {}): ClickUpClient {
-  return createClickUpClient({ token: TOKEN, baseUrl: opts.baseUrl ?? BASE_URL, ...(opts.gate ? { gate: opts.gate } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+function client(opts: { gate?: RateGate; timeoutMs?: number; baseUrl?: string } = {}): ClickUpAdminClient {
+  return createClickUpAdminClient({ token: TOKEN, baseUrl: opts.baseUrl ?? BASE_URL, ...(opts.gate ? { gate: opts.gate } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
 }
 
 async function failure(p: Promise<unknown>): Promise<ClickUpError> {
@@ -141,7 +142,7 @@ describe("ClickUp client (contract, workerd → emulator)", () => {
     expect(label).toMatchObject({ status: 400, ecode: "FIELD_011", retryable: false });
     const status = await failure(cu.createTask(BUDGET_LIST, { name: "x", status: "no such status" }));
     expect(status).toMatchObject({ status: 400, retryable: false });
-    const unauthorized = await failure(createClickUpClient({ token: "pk_wrong", baseUrl: BASE_URL }).getAuthorizedUser());
+    const unauthorized = await failure(createClickUpAdminClient({ token: "pk_wrong", baseUrl: BASE_URL }).getAuthorizedUser());
     expect(unauthorized).toMatchObject({ status: 401, ecode: "OAUTH_025", retryable: false });
     expect(unauthorized.message).not.toContain("pk_wrong");
   });
@@ -212,7 +213,7 @@ describe("ClickUp client (contract, workerd → emulator)", () => {
 
   it("a failing observe() never fails the request (a created task must not look failed)", async () => {
     const errors: unknown[] = [];
-    const cu = createClickUpClient({
+    const cu = createClickUpAdminClient({
       token: TOKEN,
       baseUrl: BASE_URL,
       gate: { acquire: async () => {}, observe: () => Promise.reject(new Error("gate down")) },

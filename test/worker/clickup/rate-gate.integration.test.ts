@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { RateLimiter } from "../../../sandbox/clickup/rate-limit.ts";
-import { createClickUpClient } from "../../../src/clickup/client.ts";
+import { createClickUpAdminClient } from "../../../src/clickup/admin-client.ts";
 import { type GatePriority, headroomFor, interactiveReserveFor, RateBudget, type RateObservation } from "../../../src/clickup/rate-budget.ts";
 import { clickUpRateGateStub, reservedGate, tokenKey, waitingGate } from "../../../src/clickup/rate-gate-client.ts";
 import { configFor } from "../../../src/env.ts";
@@ -380,7 +380,7 @@ describe("ClickUp rate gate (integration, Durable Object)", () => {
     const gate = gateNamed();
     const baseUrl = String(env.CLICKUP_BASE_URL);
     // A timer caller: one slot per request.
-    const waiting = createClickUpClient({ token, baseUrl, gate: waitingGate(gate, "interactive") });
+    const waiting = createClickUpAdminClient({ token, baseUrl, gate: waitingGate(gate, "interactive") });
     await waiting.getAuthorizedUser();
     await waiting.getTeams();
     let state = await gate.state();
@@ -389,13 +389,13 @@ describe("ClickUp rate gate (integration, Durable Object)", () => {
     expect(state.granted_in_window).toBe(2);
     // A Workflow: reserved two, slept until `at`, sends both with the ticket.
     const grant = await gate.reserve({ count: 2 });
-    const reserved = createClickUpClient({ token, baseUrl, gate: reservedGate(gate, grant.ticket) });
+    const reserved = createClickUpAdminClient({ token, baseUrl, gate: reservedGate(gate, grant.ticket) });
     await reserved.getAuthorizedUser();
     await reserved.getTeams();
     expect((await gate.state()).in_flight).toBe(0);
     // No answer at all: the slot is settled with null.
     const lost = await gate.reserve();
-    const unreachable = createClickUpClient({ token, baseUrl: "http://127.0.0.1:9", gate: reservedGate(gate, lost.ticket) });
+    const unreachable = createClickUpAdminClient({ token, baseUrl: "http://127.0.0.1:9", gate: reservedGate(gate, lost.ticket) });
     await unreachable.getTeams().catch(() => {});
     state = await gate.state();
     expect(state.in_flight).toBe(0);

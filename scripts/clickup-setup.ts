@@ -632,35 +632,15 @@ function entitiesOf(p: Provisioned, report: SetupReport): EntityRow[] {
   return rows;
 }
 
-/** Upserts what changed, in one transaction; returns how many rows changed. */
+/** Upserts what changed through `save_clickup_setup` (one call, so one transaction); returns how many rows changed. */
 async function store(sql: postgres.Sql, p: Provisioned, report: SetupReport): Promise<{ entities: number; settings: boolean }> {
-  const rows = entitiesOf(p, report);
-  return sql.begin(async (tx) => {
-    let entities = 0;
-    for (const r of rows) {
-      const changed = await tx`
-        insert into public.clickup_entities (kind, key, clickup_id, meta)
-        values (${r.kind}, ${r.key}, ${r.clickup_id}, ${tx.json(r.meta)})
-        on conflict (kind, key) do update
-          set clickup_id = excluded.clickup_id, meta = excluded.meta, updated_at = now()
-          where clickup_entities.clickup_id is distinct from excluded.clickup_id
-             or clickup_entities.meta is distinct from excluded.meta
-        returning id`;
-      entities += changed.length;
-    }
-    let settings = false;
-    if (p.settings) {
-      const value = JSON.parse(JSON.stringify(p.settings)) as postgres.JSONValue;
-      const changed = await tx`
-        insert into public.settings (key, value, description)
-        values (${CLICKUP_SETTINGS_KEY}, ${tx.json(value)}, 'ClickUp ids, statuses, plan and webhook (with its secret), written by npm run clickup:setup')
-        on conflict (key) do update set value = excluded.value, updated_at = now()
-          where settings.value is distinct from excluded.value
-        returning key`;
-      settings = changed.length > 0;
-    }
-    return { entities, settings };
-  });
+  const payload = {
+    entities: entitiesOf(p, report),
+    settings_key: CLICKUP_SETTINGS_KEY,
+    settings: p.settings ? (JSON.parse(JSON.stringify(p.settings)) as postgres.JSONValue) : null,
+  };
+  const [row] = await sql<{ result: { entities: number; settings: boolean } }[]>`select public.save_clickup_setup(${sql.json(payload as unknown as postgres.JSONValue)}) as result`;
+  return row!.result;
 }
 
 function summarize(say: (line: string) => void, p: Provisioned, report: SetupReport): void {

@@ -3,6 +3,10 @@ import type { CourseCoordinator } from "./durable/course-coordinator.ts";
 import type { ClickUpRateGate } from "./durable/clickup-rate-gate.ts";
 import type { JobDirectory } from "./durable/job-directory.ts";
 import type { OutreachMailbox } from "./durable/outreach-mailbox.ts";
+import type { RunSlots } from "./durable/run-slots.ts";
+import type { CourseImportRunner } from "./durable/course-import.ts";
+import type { ImportRowMessage } from "./imports/import.types.ts";
+import type { ImportSummaryParams } from "./durable/import-summary.ts";
 import type { EnrichCourseParams, ResolveIntakeParams } from "./pipeline/jobs.types.ts";
 import type { OutreachEventParams, OutreachSequenceParams } from "./outreach/outreach.types.ts";
 import type { ApplyCorrectionsParams, ReconcileParams } from "./clickup/corrections.types.ts";
@@ -23,6 +27,10 @@ export interface WorkerBindings {
   RECONCILE: Workflow<ReconcileParams>;
   FRESHNESS_SWEEP: Workflow<FreshnessSweepParams>;
   ALERT_DELIVERY: Workflow<AlertDeliveryParams>;
+  RUN_SLOTS: DurableObjectNamespace<RunSlots>;
+  COURSE_IMPORT: DurableObjectNamespace<CourseImportRunner>;
+  IMPORT_QUEUE: Queue<ImportRowMessage>;
+  IMPORT_SUMMARY: Workflow<ImportSummaryParams>;
   [variable: string]: unknown;
 }
 
@@ -124,6 +132,13 @@ export const EnvSchema = z.object({
   ALERT_EMAIL_TO: optionalText,
   /** "Name <address>"; default "Golf Outreach alerts <alerts@<MAILGUN_DOMAIN>>". */
   ALERT_EMAIL_FROM: optionalText,
+
+  /** Enrichment runs in flight at once across the app (the seed's 10–20 concurrent runs); the rest wait for a slot. */
+  MAX_RUNS_IN_FLIGHT: z.coerce.number().int().min(1).max(500).default(20),
+  /** How often an import's runner looks at its progress (it is also woken when a run slot frees). */
+  IMPORT_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
+  /** An import row handed to the queue and not started within this long is handed out again (a lost message). */
+  IMPORT_ROW_LEASE_SECONDS: z.coerce.number().int().min(1).max(86400).default(300),
 
   /** How often the coordinator checks that the workflow of a run in flight is still alive. */
   RUN_WATCHDOG_SECONDS: z.coerce.number().int().positive().default(300),

@@ -25,6 +25,8 @@ create table public.course_imports (
   -- The import's own ClickUp task (source clickup): the summary is a comment there, not a new task.
   clickup_task_id text constraint course_imports_clickup_task_id_check check (clickup_task_id is null or length(clickup_task_id) <= 64),
   force boolean not null default false,
+  -- The file's header, in its order (a row's raw cells are keyed by these names).
+  columns jsonb not null default '[]'::jsonb constraint course_imports_columns_check check (jsonb_typeof(columns) = 'array'),
   status text not null default 'receiving'
     constraint course_imports_status_check check (status in ('receiving', 'queued', 'running', 'succeeded', 'partial', 'failed')),
   rows integer not null default 0,
@@ -63,8 +65,7 @@ create table public.course_import_rows (
   claimed_at timestamptz,
   job_id uuid,
   admitted_at timestamptz,
-  created_at timestamptz not null default now(),
-  constraint course_import_rows_admitted_course check (outcome <> 'admitted' or course_id is not null)
+  created_at timestamptz not null default now()
 );
 comment on table public.course_import_rows is 'One row of a CSV import: what was read, what the import decided, and the run it got.';
 create index course_import_rows_waiting on public.course_import_rows (import_id, line) where outcome = 'admitted' and job_id is null;
@@ -102,7 +103,7 @@ as $$
   )
   select jsonb_build_object(
     'import_id', i.id, 'filename', i.filename, 'source', i.source, 'clickup_task_id', i.clickup_task_id,
-    'force', i.force, 'status', i.status, 'rows', i.rows, 'valid', i.valid, 'invalid', i.invalid,
+    'force', i.force, 'columns', i.columns, 'status', i.status, 'rows', i.rows, 'valid', i.valid, 'invalid', i.invalid,
     'duplicates', i.duplicates, 'skipped', i.skipped,
     'progress', (select jsonb_build_object(
         'queued', coalesce((by_status ->> 'queued')::int, 0),
@@ -121,7 +122,7 @@ grant execute on function app_private.course_import_json(public.course_imports) 
 
 -- ---------------------------------------------------------------------------------------------
 -- create_course_import
--- payload: {filename?, source?, clickup_task_id?, force?}
+-- payload: {filename?, source?, clickup_task_id?, force?, columns?: [header names]}
 -- answer:  {import: {...}}
 -- ---------------------------------------------------------------------------------------------
 create or replace function public.create_course_import(payload jsonb)
@@ -136,12 +137,13 @@ begin
   if payload is null or jsonb_typeof(payload) <> 'object' then
     perform app_private.invalid_payload('payload', 'must be a JSON object');
   end if;
-  insert into public.course_imports (filename, source, clickup_task_id, force)
+  insert into public.course_imports (filename, source, clickup_task_id, force, columns)
   values (
     left(app_private.text_field(payload, 'filename', 'filename'), 255),
     coalesce(app_private.enum_field(payload, 'source', 'source', array['api', 'cli', 'clickup']), 'api'),
     app_private.text_field(payload, 'clickup_task_id', 'clickup_task_id'),
-    coalesce((payload ->> 'force')::boolean, false))
+    coalesce((payload ->> 'force')::boolean, false),
+    coalesce(app_private.json_field(payload, 'columns', 'columns', 'array', false), '[]'::jsonb))
   returning * into v_import;
   return jsonb_build_object('import', app_private.course_import_json(v_import));
 end
@@ -226,7 +228,7 @@ begin
   -- A row naming a course an earlier batch of this import already took is a duplicate too.
   update pg_temp.import_batch b set outcome = 'duplicate', reason = format('the same course as line %s', o.line)
   from public.course_import_rows o
-  where o.import_id = v_import.id and o.course_id = b.course_id and b.outcome = 'valid';
+  where o.import_id = v_import.id and o.course_id = b.course_id and o.outcome = 'admitted' and b.outcome = 'valid';
   if not v_import.force then
     update pg_temp.import_batch b set outcome = 'skipped',
       reason = format('enriched on %s (within %s days); import with force to enrich it again', to_char(c.enriched_at, 'YYYY-MM-DD'), v_recent)

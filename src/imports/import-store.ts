@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Store } from "../store/index.ts";
 import { AddRowsResult, ClaimRowsResult, CourseImport, GetImportResult, IMPORT_LIMITS, type ParsedImport } from "./import.types.ts";
 
-export async function createImport(store: Store, input: { filename: string | null; source: "api" | "cli" | "clickup"; clickup_task_id?: string | undefined; force: boolean }): Promise<CourseImport> {
+export async function createImport(store: Store, input: { filename: string | null; source: "api" | "cli" | "clickup"; clickup_task_id?: string | undefined; force: boolean; columns: string[] }): Promise<CourseImport> {
   return (await store.call("create_course_import", input, z.object({ import: CourseImport }))).import;
 }
 

@@ -44,6 +44,7 @@ export const CourseImport = z.object({
   source: z.enum(["api", "cli", "clickup"]),
   clickup_task_id: z.string().nullable(),
   force: z.boolean(),
+  columns: z.array(z.string()),
   status: z.enum(["receiving", "queued", "running", "succeeded", "partial", "failed"]),
   rows: z.number(),
   valid: z.number(),

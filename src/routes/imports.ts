@@ -93,7 +93,8 @@ export const imports = new Hono<AppEnvironment>()
     const view = await loadImport(createStore(c.var.config), import_id, { rows: "problems", limit: 10_000 });
     if (!view.import) throw new AppError("NOT_FOUND", `no import ${import_id}`);
     const rows = view.rows ?? [];
-    const header = [...new Set(rows.flatMap((r) => Object.keys(r.raw)))];
+    // The file's own columns, in its order, then any extra cells a row had.
+    const header = [...new Set([...view.import.columns, ...rows.flatMap((r) => Object.keys(r.raw))])];
     const name = (view.import.filename ?? import_id).replace(/\.csv$/i, "").replace(/[^\w.-]+/g, "_");
     return c.body(errorsCsv(header, rows), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${name}.errors.csv"` });
   });

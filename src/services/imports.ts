@@ -46,7 +46,7 @@ export async function startImport(env: WorkerBindings, config: AppConfig, reques
     return { ...base, import_id: null, dry_run: true, valid: parsed.counts.valid, duplicates: parsed.counts.duplicates, skipped: null, status: "validated", problems };
   }
   const store = createStore(config);
-  const created = await createImport(store, { filename: request.filename, source: request.source, clickup_task_id: request.clickup_task_id, force: request.force });
+  const created = await createImport(store, { filename: request.filename, source: request.source, clickup_task_id: request.clickup_task_id, force: request.force, columns: parsed.header });
   const imp = await addImportRows(store, created.import_id, parsed);
   await env.COURSE_IMPORT.get(env.COURSE_IMPORT.idFromName(imp.import_id)).start(imp.import_id);
   log.info("import_accepted", { import_id: imp.import_id, rows: imp.rows, valid: imp.valid, invalid: imp.invalid, duplicates: imp.duplicates, skipped: imp.skipped });

@@ -194,7 +194,7 @@ const second: SecondEdition = { burst: null, burst_unbound: null, quality: null,
 const firstWriteMs = pathToFirstClickUpWriteMs({ clickupLatencyMs: PROVIDER_LATENCY_MS.clickup, dbRoundTripMs, timeScale });
 const burstOf = (phase: PhaseResult, limitPerWindow: number): BurstFigures => {
   const rate = { requests: limitPerWindow, windowMs: clickupWindowMs };
-  return burstFigures(phase.runs, analyzePhase(phase, { ...analyzeSettings, clickupRateLimit: rate }), { rate, timeScale, pathToFirstWriteMs: firstWriteMs });
+  return burstFigures(phase.runs, analyzePhase(phase, { ...analyzeSettings, clickupRateLimit: rate }), { rate, timeScale, pathToFirstWriteMs: firstWriteMs, clickupTimes: phase.counts.requests.clickup.filter((x) => x.status !== 429).map((x) => x.time) });
 };
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

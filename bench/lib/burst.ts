@@ -57,6 +57,26 @@ export function makespanMs(runs: ReadonlyArray<Pick<RunRecord, "created_at_ms" |
   return Math.max(...runs.map((r) => r.finished_at_ms!)) - Math.min(...runs.map((r) => r.created_at_ms));
 }
 
+/**
+ * ClickUp's requests as the emulator's fixed windows counted them: a window opens with the first
+ * request after the last one closed (sandbox/clickup/rate-limit.ts). Shows where a burst waited: a
+ * window well under the limit followed by another means the gate held requests it could have sent.
+ * `times` are arrival times (ms epoch); starts are ms after `origin`.
+ */
+export function fixedWindows(times: readonly number[], windowMs: number, origin: number): Array<{ start_ms: number; requests: number }> {
+  const sorted = [...times].sort((a, b) => a - b);
+  const out: Array<{ start_ms: number; requests: number }> = [];
+  let end = -Infinity;
+  for (const t of sorted) {
+    if (t >= end) {
+      out.push({ start_ms: t - origin, requests: 0 });
+      end = t + windowMs;
+    }
+    out[out.length - 1]!.requests++;
+  }
+  return out;
+}
+
 export interface BurstFigures {
   courses: number;
   limit: { requests: number; window_ms: number; per_real_minute: number };
@@ -67,13 +87,27 @@ export interface BurstFigures {
   ideal: IdealMakespan & { shortest_path_to_first_write_ms: number };
   clickup_requests: number;
   clickup_429s: number;
+  /** The emulator's fixed windows over the burst (start ms after the first entry, requests in it). */
+  clickup_windows: Array<{ start_ms: number; requests: number }>;
   wall_over_critical_path: { p50: number | null; p95: number | null; max: number | null };
   wall_ms: { p50: number | null; max: number | null };
+  /** The busiest workerd process's CPU ÷ the burst's duration: near 1, the local Worker's one thread was the bottleneck. */
+  busiest_workerd_utilization: number | null;
+  /** The benchmark's own process (emulators, embedded database) CPU ÷ duration: it is one thread too. */
+  bench_process_utilization: number | null;
+  /** Mean database connect and apply_enrichment round trip (ms, at the proxy): the embedded database under load. */
+  db_ms: { connect: number | null; apply_enrichment: number | null };
 }
 
 const r = (x: number | null, digits = 1): number | null => (x === null || !Number.isFinite(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 
-export function burstFigures(runs: ReadonlyArray<Pick<RunRecord, "created_at_ms" | "finished_at_ms">>, figures: PhaseFigures, opts: { rate: { requests: number; windowMs: number }; timeScale: number; pathToFirstWriteMs: number }): BurstFigures {
+const meanOf = (l: { n: number; total: number } | undefined): number | null => (l && l.n > 0 ? r(l.total / l.n, 1) : null);
+
+export function burstFigures(
+  runs: ReadonlyArray<Pick<RunRecord, "created_at_ms" | "finished_at_ms">>,
+  figures: PhaseFigures,
+  opts: { rate: { requests: number; windowMs: number }; timeScale: number; pathToFirstWriteMs: number; clickupTimes?: readonly number[] },
+): BurstFigures {
   const requests = figures.requests_total.clickup - figures.clickup_429s;
   const done = figures.runs.filter((x) => x.status === "succeeded" || x.status === "partial");
   const ideal = idealMakespan({ criticalPathsMs: figures.runs.map((x) => x.critical_path_ms), clickupRequests: requests, rate: opts.rate, shortestPathToFirstWriteMs: opts.pathToFirstWriteMs });
@@ -89,7 +123,11 @@ export function burstFigures(runs: ReadonlyArray<Pick<RunRecord, "created_at_ms"
     ideal: { ...ideal, ideal_ms: r(ideal.ideal_ms, 0)!, longest_critical_path_ms: r(ideal.longest_critical_path_ms, 0)!, rate_bound_ms: r(ideal.rate_bound_ms, 0)!, shortest_path_to_first_write_ms: r(opts.pathToFirstWriteMs, 0)! },
     clickup_requests: requests,
     clickup_429s: figures.clickup_429s,
+    clickup_windows: fixedWindows(opts.clickupTimes ?? [], opts.rate.windowMs, runs.length ? Math.min(...runs.map((x) => x.created_at_ms)) : 0),
     wall_over_critical_path: { p50: r(percentile(ratios, 50), 3), p95: r(percentile(ratios, 95), 3), max: ratios.some(Number.isFinite) ? r(Math.max(...ratios.filter(Number.isFinite)), 3) : null },
+    busiest_workerd_utilization: figures.cpu ? r(figures.cpu.workerd_busiest_utilization, 2) : null,
+    bench_process_utilization: figures.cpu && figures.cpu.elapsed_ms > 0 ? r(figures.cpu.bench_process_ms / figures.cpu.elapsed_ms, 2) : null,
+    db_ms: { connect: meanOf(figures.db.latency_ms?.["(connect)"]), apply_enrichment: meanOf(figures.db.latency_ms?.apply_enrichment) },
     wall_ms: { p50: r(percentile(done.map((x) => x.wall_ms ?? Number.NaN), 50), 0), max: done.length ? r(Math.max(...done.map((x) => x.wall_ms ?? 0)), 0) : null },
   };
 }

@@ -424,6 +424,8 @@ export function renderTable(results: Record<string, unknown>, parallel: PhaseFig
         : `— (${nm[key] ?? "not measured"})`,
     );
     if (b) add("  per-course wall / critical path p50 / p95", `${fmt(b.wall_over_critical_path.p50, 2)} / ${fmt(b.wall_over_critical_path.p95, 2)}`);
+    if (b) add("  ClickUp requests per emulator window (start s)", b.clickup_windows.map((w) => `${w.requests} (${fmt(w.start_ms / 1000, 0)})`).join(", ") || "—");
+    if (b) add("  busiest workerd / bench process CPU; db connect ms", `${fmt((b.busiest_workerd_utilization ?? Number.NaN) * 100, 0)}% / ${fmt((b.bench_process_utilization ?? Number.NaN) * 100, 0)}%; ${fmt(b.db_ms.connect, 1)}`);
   };
   burstRow("burst: makespan / ideal (real ms)", "burst");
   burstRow("burst, limit not binding: makespan / ideal", "burst_unbound");

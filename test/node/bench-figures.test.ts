@@ -3,7 +3,7 @@
 // timing: numbers in, numbers out.
 import { describe, expect, it } from "vitest";
 import { ackCpu } from "../../bench/lib/ack.ts";
-import { idealMakespan, makespanMs, pathToFirstClickUpWriteMs } from "../../bench/lib/burst.ts";
+import { fixedWindows, idealMakespan, makespanMs, pathToFirstClickUpWriteMs } from "../../bench/lib/burst.ts";
 import { normalizeLinkedIn, normalizePhone, qualityFigures, scoreCourse, scoreField, scorePeople, sumScores, truthOf, type LandedCourse } from "../../bench/lib/quality.ts";
 import { percentile } from "../../bench/lib/stats.ts";
 import { courseByName } from "../../sandbox/world/index.ts";
@@ -162,5 +162,17 @@ describe("percentile (the one every figure uses)", () => {
     expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
     expect(percentile([10, Number.NaN, 20], 99)).toBeCloseTo(19.9, 9);
     expect(Number.isNaN(percentile([], 50))).toBe(true);
+  });
+});
+
+describe("the emulator's fixed windows over a burst", () => {
+  it("opens a window with the first request after the last one closed", () => {
+    // 100 ms windows from t=1000: [1000, 1050, 1099] | [1100, 1150] | (gap) [1400]
+    expect(fixedWindows([1_150, 1_000, 1_050, 1_099, 1_100, 1_400], 100, 1_000)).toEqual([
+      { start_ms: 0, requests: 3 },
+      { start_ms: 100, requests: 2 },
+      { start_ms: 400, requests: 1 },
+    ]);
+    expect(fixedWindows([], 100, 0)).toEqual([]);
   });
 });

@@ -1,14 +1,17 @@
 // `npm run bench` — speed, cost and API budget per course, measured side by side.
 //
 //   npm run bench                       N=40 courses, C=20, realistic latency at real speed (see bench/README.md)
-//   npm run bench -- --quick            N=10, C=10, latencies × 0.5, smaller ack burst: under two minutes
+//   npm run bench -- --quick            N=10, C=10, latencies × 0.5, smaller ack burst, no dashboard seed: about two minutes (the budget is three)
 //   npm run bench -- --courses 80 --concurrency 20 --time-scale 0.1 --no-sequential
 //
 // Runs the courses through the real Worker (wrangler's harness: Durable Objects + Workflows)
 // entering through the production door (signed ClickUp webhooks from the ClickUp emulator), first
 // with the pipeline in parallel mode, then the same courses again with PIPELINE_MODE=sequential on a
-// second Worker, and a burst of signed deliveries against the webhook route. Writes
-// bench/results/latest.json and prints a table.
+// second Worker, and a burst of signed deliveries against the webhook route. Issue 16 adds a burst
+// of courses at once under the plan's ClickUp limit beside its ideal makespan, the same burst on a
+// third Worker with a limit that does not bind, data quality against the fixture world (read after
+// each phase), webhook CPU per delivery, the dashboard at scale (full run) and the import hook
+// (bench/lib/import.ts). Writes bench/results/latest.json and prints a table.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
@@ -63,7 +66,7 @@ if (values.dashboard) {
 
 if (values.help) {
   console.log(`npm run bench -- [options]
-  --quick                 N=10, C=10, time scale 0.5, ack burst 45+5 (under two minutes)
+  --quick                 N=10, C=10, time scale 0.5, ack burst 45+5, sweep 1,10,100, no dashboard (about two minutes)
   --courses, -n N         course runs per phase (default 40)
   --concurrency, -c C     runs in flight at once (default 20)
   --time-scale S          multiplies every emulator latency (default 1: real provider speed)
@@ -71,7 +74,7 @@ if (values.help) {
   --clickup-window-ms W   rate-limit window (default 60000 × time scale: 100/min at provider speed)
   --ack-ignored K         ignored events in the webhook burst (default 90)
   --ack-task-created K    real intake taskCreated in the burst (default 10)
-  --ack-sweep LIST        burst sizes of ignored deliveries also measured (default 1,10,50,200; "" for none)
+  --ack-sweep LIST        burst sizes of ignored deliveries also measured (default 1,10,50,100,200; --quick 1,10,100; "" for none)
   --db-round-trip-ms D    latency charged per database round trip on the critical path (default 0)
   --jitter                sample the latency distributions (default: every call takes the profile's mean)
   --no-sequential         skip the sequential-mode phase

@@ -3,8 +3,6 @@ import { configFor, type WorkerBindings } from "../env.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { SlotGrant, SlotPriority, SlotStats } from "../pipeline/jobs.types.ts";
 
-/** A reservation an import's queue message has not bound to a run within this long is freed (a lost message). */
-const RESERVATION_LEASE_MS = 5 * 60_000;
 /** How often the holders are checked against their coordinators (a slot whose run ended without a release). */
 const AUDIT_EVERY_MS = 60_000;
 /** A grant a coordinator did not take (it did not answer) is offered again after this long. */
@@ -59,6 +57,11 @@ export class RunSlots extends DurableObject<WorkerBindings> {
 
   private limit(): number {
     return configFor(this.env).env.MAX_RUNS_IN_FLIGHT;
+  }
+
+  /** A reservation no queue message bound to a run within the import row lease is freed (a lost message). */
+  private leaseMs(): number {
+    return configFor(this.env).env.IMPORT_ROW_LEASE_SECONDS * 1000;
   }
 
   private used(): number {
@@ -125,7 +128,7 @@ export class RunSlots extends DurableObject<WorkerBindings> {
     const slots = Array.from({ length: count }, () => this.insertSlot("reserved", "import", { import_id: importId }));
     if (count < max) this.sql.exec("INSERT OR IGNORE INTO hungry_imports (import_id, since) VALUES (?, ?)", importId, Date.now());
     else this.sql.exec("DELETE FROM hungry_imports WHERE import_id = ?", importId);
-    if (count > 0) await this.ensureAlarm(Date.now() + RESERVATION_LEASE_MS);
+    if (count > 0) await this.ensureAlarm(Date.now() + this.leaseMs());
     return slots;
   }
 
@@ -194,7 +197,7 @@ export class RunSlots extends DurableObject<WorkerBindings> {
       }
     }
     // Reservations no queue message bound in time: the message was lost; the row is claimed again later.
-    for (const slot of this.sql.exec<SlotRow>("SELECT * FROM slots WHERE state = 'reserved' AND since < ?", now - RESERVATION_LEASE_MS).toArray()) {
+    for (const slot of this.sql.exec<SlotRow>("SELECT * FROM slots WHERE state = 'reserved' AND since < ?", now - this.leaseMs()).toArray()) {
       this.log.warn("slot_reservation_expired", { slot_id: slot.slot_id, import_id: slot.import_id });
       this.sql.exec("DELETE FROM slots WHERE slot_id = ?", slot.slot_id);
     }

@@ -18,10 +18,8 @@
  * (provider latency, default 0.15), --keep (keep the data folder). Prints one JSON line; exit 0 when
  * every check holds.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +27,7 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { CLICKUP_SEED } from "../sandbox/clickup/index.ts";
 import { startSandbox } from "../sandbox/index.ts";
+import { freePort, killGroup, startApp, until } from "./app-process.ts";
 import { runClickUpSetup } from "./clickup-setup.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -44,56 +43,6 @@ const COURSE = { name: "Richmond Country Club", state: "VA" };
 
 function say(action: string, fields: Record<string, unknown> = {}): void {
   console.error(JSON.stringify({ timestamp: new Date().toISOString(), level: "INFO", component: "crash_recovery", action, ...fields }));
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | null | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => null);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** `npm start` in its own process group (so the kill takes wrangler, workerd and the database with it). */
-function startApp(args: string[]): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, [join(root, "scripts", "start.ts"), ...args], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the app did not start within 120 s:\n${log.slice(-2000)}`)), 120_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('"action":"listening"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.stderr?.on("data", (chunk: Buffer) => (log += chunk.toString()));
-    child.on("exit", (code) => reject(new Error(`the app exited (${code}) before listening:\n${log.slice(-2000)}`)));
-  });
-  return { child, ready };
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid) {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
 }
 
 const paid = (r: { method: string; path: string }) => r.method === "POST";

@@ -16,6 +16,7 @@ import { contacts } from "./routes/contacts.ts";
 import { freshness } from "./routes/freshness.ts";
 import { admin } from "./routes/admin.ts";
 import { alerts } from "./routes/alerts.ts";
+import { imports } from "./routes/imports.ts";
 import { createCoordinators } from "./services/coordinators.ts";
 import { cachedClickUpContext } from "./clickup/run-context.ts";
 import { createStore } from "./store/index.ts";
@@ -61,14 +62,14 @@ export function createApp() {
     await next();
   });
 
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError("PAYLOAD_TOO_LARGE", `request body exceeds ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  const defaultBodyLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError("PAYLOAD_TOO_LARGE", `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+  // A CSV import has its own, larger limit (src/routes/imports.ts).
+  app.use((c, next) => (c.req.method === "POST" && c.req.path === "/api/imports" ? next() : defaultBodyLimit(c, next)));
 
   app.route("/", health);
   app.route("/", clickupWebhook);
@@ -78,6 +79,7 @@ export function createApp() {
   app.route("/", mailgunWebhooks);
   app.route("/", unsubscribe);
   app.route("/", contacts);
+  app.route("/", imports);
   app.route("/", freshness);
   app.route("/", admin);
   app.route("/", alerts);

@@ -106,6 +106,13 @@ export const ConfigSchema = z.object({
   /** "Name <address>"; default "Golf Outreach alerts <alerts@<MAILGUN_DOMAIN>>". */
   ALERT_EMAIL_FROM: optionalText,
 
+  /** Enrichment runs in flight at once across the app (the seed's 10–20 concurrent runs); the rest wait for a slot. */
+  MAX_RUNS_IN_FLIGHT: z.coerce.number().int().min(1).max(500).default(20),
+  /** How often an import's runner looks at its progress (it is also woken when a run slot frees). */
+  IMPORT_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
+  /** An import row handed to the queue and not started within this long is handed out again (a lost message). */
+  IMPORT_ROW_LEASE_SECONDS: z.coerce.number().int().min(1).max(86400).default(300),
+
   /** How often the coordinator checks that the workflow of a run in flight is still alive. */
   RUN_WATCHDOG_SECONDS: z.coerce.number().int().positive().default(300),
 });

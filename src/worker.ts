@@ -1,6 +1,7 @@
 import { createApp } from "./app.ts";
 import type { Env } from "./env.ts";
 import { onSchedule } from "./services/scheduled.ts";
+import { onQueue } from "./services/queues.ts";
 
 export { CourseCoordinator } from "./durable/course-coordinator.ts";
 export { JobDirectory } from "./durable/job-directory.ts";
@@ -14,10 +15,14 @@ export { ApplyCorrections } from "./durable/apply-corrections.ts";
 export { Reconcile } from "./durable/reconcile.ts";
 export { FreshnessSweep } from "./durable/freshness-sweep.ts";
 export { AlertDelivery } from "./durable/alert-delivery.ts";
+export { RunSlots } from "./durable/run-slots.ts";
+export { CourseImportRunner } from "./durable/course-import.ts";
+export { ImportSummary } from "./durable/import-summary.ts";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
   scheduled: (controller, env, ctx) => ctx.waitUntil(onSchedule(controller, env)),
+  queue: (batch, env) => onQueue(batch, env),
 } satisfies ExportedHandler<Env>;

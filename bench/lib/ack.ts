@@ -11,6 +11,7 @@ import { randomInt } from "node:crypto";
 import { CLICKUP_SEED, signWebhookBody } from "../../sandbox/clickup/index.ts";
 import { type BenchWorld, type BenchWorker, webhookOf } from "./app.ts";
 import type { BenchCourse } from "./phase.ts";
+import { sampleCpu, type CpuSample } from "./cpu.ts";
 import { percentile } from "./stats.ts";
 
 export interface AckSample {
@@ -67,6 +68,48 @@ export interface AckSweepPoint {
   p50: number;
   p99: number;
   max: number;
+  non_2xx: number;
+  /** Worker CPU for this point's deliveries (Linux /proc; null elsewhere): see ackCpu. */
+  cpu: AckCpu | null;
+}
+
+/**
+ * CPU the local Worker spent on a set of deliveries: the workerd processes' user + system time
+ * (/proc/<pid>/stat, 10 ms ticks) just before and just after the deliveries, less what the same
+ * processes burn idle over as long (sampled over a quiet interval right before: alarms, timers),
+ * divided by the deliveries. `worker_*` is the busiest workerd process (the one running the
+ * Worker's isolate); `all_workerd_*` adds the harness's entry process every request also crosses
+ * locally (in production only the Worker's own share is billed).
+ */
+export interface AckCpu {
+  worker_ms_per_delivery: number;
+  all_workerd_ms_per_delivery: number;
+  worker_ms: number;
+  all_workerd_ms: number;
+  idle_ms_subtracted: number;
+  elapsed_ms: number;
+}
+
+function workerdDeltas(a: CpuSample, b: CpuSample): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(b.byProcess)) if (key.startsWith("workerd:")) out[key] = (b.byProcess[key] ?? 0) - (a.byProcess[key] ?? 0);
+  return out;
+}
+
+/** Per-delivery CPU from samples around the deliveries and an idle interval before them (pure). */
+export function ackCpu(idle: { before: CpuSample; after: CpuSample }, load: { before: CpuSample; after: CpuSample }, deliveries: number): AckCpu {
+  const idleD = workerdDeltas(idle.before, idle.after);
+  const loadD = workerdDeltas(load.before, load.after);
+  const idleMs = Math.max(1, idle.after.at - idle.before.at);
+  const elapsed = load.after.at - load.before.at;
+  const net = (key: string) => Math.max(0, (loadD[key] ?? 0) - ((idleD[key] ?? 0) * elapsed) / idleMs);
+  const keys = Object.keys(loadD);
+  const busiest = keys.reduce<string | undefined>((best, k) => (best === undefined || (loadD[k] ?? 0) > (loadD[best] ?? 0) ? k : best), undefined);
+  const worker = busiest ? net(busiest) : 0;
+  const all = keys.reduce((s, k) => s + net(k), 0);
+  const idleSubtracted = keys.reduce((s, k) => s + ((idleD[k] ?? 0) * elapsed) / idleMs, 0);
+  const n = Math.max(1, deliveries);
+  return { worker_ms_per_delivery: worker / n, all_workerd_ms_per_delivery: all / n, worker_ms: worker, all_workerd_ms: all, idle_ms_subtracted: idleSubtracted, elapsed_ms: elapsed };
 }
 
 /** Ignored deliveries only, at several burst sizes: how acknowledgement latency grows with load. */
@@ -75,15 +118,34 @@ export async function webhookAckSweep(world: BenchWorld, worker: BenchWorker, si
   const anchor = String(world.sandbox.servers.clickup.createTaskAsUser(leadList, { name: "Ack Sweep Anchor Lead" }).id);
   await world.sandbox.servers.clickup.flushWebhooks();
   const points: AckSweepPoint[] = [];
+  const secret = webhookOf(world).secret;
   for (const size of sizes) {
-    let ms: number[];
+    // A quiet second first: the idle CPU rate the measurement subtracts.
+    const idleBefore = sampleCpu();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const idleAfter = sampleCpu();
+    // Bodies are built and signed before the clock starts: the sender's own CPU is not the Worker's.
+    const count = size <= 1 ? 50 : size;
+    const bodies = Array.from({ length: count }, (_, i) => ignoredBody(world, anchor, leadList, i));
+    const before = sampleCpu();
+    let results: Array<{ ms: number; status: number | null }>;
     if (size <= 1) {
-      ms = [];
-      for (let i = 0; i < 50; i++) ms.push((await sendSigned(worker, webhookOf(world).secret, ignoredBody(world, anchor, leadList, i))).ms);
+      results = [];
+      for (const body of bodies) results.push(await sendSigned(worker, secret, body));
     } else {
-      ms = (await Promise.all(Array.from({ length: size }, (_, i) => sendSigned(worker, webhookOf(world).secret, ignoredBody(world, anchor, leadList, i))))).map((r) => r.ms);
+      results = await Promise.all(bodies.map((body) => sendSigned(worker, secret, body)));
     }
-    points.push({ concurrent: Math.max(1, size), n: ms.length, p50: percentile(ms, 50), p99: percentile(ms, 99), max: Math.max(...ms) });
+    const after = sampleCpu();
+    const ms = results.map((x) => x.ms);
+    points.push({
+      concurrent: Math.max(1, size),
+      n: ms.length,
+      p50: percentile(ms, 50),
+      p99: percentile(ms, 99),
+      max: Math.max(...ms),
+      non_2xx: results.filter((x) => x.status === null || x.status < 200 || x.status >= 300).length,
+      cpu: idleBefore && idleAfter && before && after ? ackCpu({ before: idleBefore, after: idleAfter }, { before, after }, ms.length) : null,
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return points;

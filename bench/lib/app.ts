@@ -83,8 +83,12 @@ export interface BenchWorker extends RunningWorker {
  * ids and the webhook's secret stored in the database, where the Worker reads them); for a second
  * Worker the same webhook is pointed at the new URL.
  */
-export async function startBenchWorker(world: BenchWorld, mode: "parallel" | "sequential"): Promise<BenchWorker> {
-  const { sandbox, settings } = world;
+export async function startBenchWorker(world: BenchWorld, mode: "parallel" | "sequential", overrides: { clickupRateLimitPerWindow?: number } = {}): Promise<BenchWorker> {
+  const { sandbox } = world;
+  // A Worker for another ClickUp plan (issue 16's burst with a limit that does not bind): the
+  // emulator enforces the same limit the Worker is told.
+  const settings = { ...world.settings, ...overrides };
+  sandbox.servers.clickup.limiter.limit = settings.clickupRateLimitPerWindow;
   const scale = settings.latency === "realistic" ? settings.timeScale : 0;
   const worker = await startWorker({
     ...sandbox.env,

@@ -6,6 +6,23 @@ import type { AckFigures, AckSweepPoint } from "./ack.ts";
 import { PRICE_TABLE, type PhaseFigures } from "./analyze.ts";
 import { round } from "./stats.ts";
 import { FRESHNESS_COST_TARGET_USD, type FreshnessFigures } from "./freshness.ts";
+import type { BurstFigures } from "./burst.ts";
+import type { ImportFigures } from "./import.ts";
+import type { QualityFigures } from "./quality.ts";
+import type { DashboardFigures } from "./dashboard.ts";
+
+/** Issue 16's figures beside the first edition's: each null comes with its reason in `not_measured`. */
+export interface SecondEdition {
+  burst: BurstFigures | null;
+  burst_unbound: BurstFigures | null;
+  quality: QualityFigures | null;
+  quality_clickup: QualityFigures | null;
+  quality_left_out: string[];
+  import: ImportFigures | null;
+  not_measured: Record<string, string>;
+}
+
+export const TARGETS_16 = { makespan_over_ideal: 1.1, unbound_wall_over_cp_p50: 1.15, precision: 0.98, email_recall: 0.5, ack_p99_at_10_ms: 100, ack_max_at_100_ms: 1_000 } as const;
 
 /** The seed's figures and the design brief's targets (DESIGN.md "Targets"). */
 export const SEED = { sequential_wall_s: 180, parallel_goal_s: [20, 25], model_cost_usd: 0.155, courses_per_day: 500, concurrent_runs: [10, 20] } as const;
@@ -24,6 +41,7 @@ export interface BenchSettings {
   db_round_trip_ms_on_critical_path: number;
   hunter_verify_poll_ms: number;
   ack_burst: { ignored: number; task_created: number; sweep: number[] };
+  burst?: { courses: number; unbound_limit_per_window: number; reused_parallel_phase: boolean } | null;
   world_courses: string[];
 }
 
@@ -126,6 +144,8 @@ export function buildResults(input: {
   sweep: AckSweepPoint[];
   ackDb: { sweep?: Record<string, number>; burst?: Record<string, number> };
   freshness?: FreshnessFigures | null;
+  second?: SecondEdition;
+  dashboard?: DashboardFigures | null;
   startedAt: Date;
   elapsedMs: number;
 }): Record<string, unknown> {
@@ -206,14 +226,118 @@ export function buildResults(input: {
           task_created: ack.task_created,
           non_2xx: ack.non_2xx,
           by_kind: Object.fromEntries(Object.entries(ack.by_kind).map(([k, v]) => [k, { n: v.n, p50: r(v.p50, 1), p99: r(v.p99, 1), max: r(v.max, 1) }])),
-          by_burst: input.sweep.map((p) => ({ concurrent: p.concurrent, n: p.n, p50: r(p.p50, 1), p99: r(p.p99, 1), max: r(p.max, 1) })),
+          by_burst: input.sweep.map((p) => ({
+            concurrent: p.concurrent,
+            n: p.n,
+            p50: r(p.p50, 1),
+            p99: r(p.p99, 1),
+            max: r(p.max, 1),
+            non_2xx: p.non_2xx,
+            worker_cpu_ms_per_delivery: p.cpu ? r(p.cpu.worker_ms_per_delivery, 2) : null,
+            all_workerd_cpu_ms_per_delivery: p.cpu ? r(p.cpu.all_workerd_ms_per_delivery, 2) : null,
+          })),
+          ...ackConcurrency(input.sweep),
           db_round_trips: input.ackDb,
         }
       : null,
     freshness: input.freshness ?? null,
-    targets: [...targetChecks(parallel, ack, settings, input.sweep), ...freshnessTargets(input.freshness ?? null)],
+    burst: input.second?.burst ?? null,
+    burst_unbound: input.second?.burst_unbound ?? null,
+    quality: input.second?.quality ?? null,
+    quality_clickup: input.second?.quality_clickup ?? null,
+    quality_left_out: input.second?.quality_left_out ?? [],
+    import: input.second?.import ?? null,
+    dashboard: input.dashboard ?? null,
+    not_measured: input.second?.not_measured ?? {},
+    targets: [...targetChecks(parallel, ack, settings, input.sweep), ...freshnessTargets(input.freshness ?? null), ...secondEditionTargets(input.second, input.sweep), dashboardTarget(input.dashboard ?? null, input.second)],
     seed: SEED,
     phases: { parallel: phaseSummary(parallel), sequential: sequential ? phaseSummary(sequential) : null },
+  };
+}
+
+/**
+ * Issue 16's webhook figures: p50/p99/max at 1, 10 and 100 deliveries at once (ignored events:
+ * what a delivery costs the route itself) and the Worker's CPU per delivery over every sweep point.
+ */
+export function ackConcurrency(sweep: AckSweepPoint[]): { concurrency: Record<string, { p50: number | null; p99: number | null; max: number | null; n: number }>; worker_cpu_ms_per_delivery: number | null; all_workerd_cpu_ms_per_delivery: number | null } | null {
+  if (sweep.length === 0) return null;
+  const withCpu = sweep.filter((p) => p.cpu);
+  const n = withCpu.reduce((s, p) => s + p.n, 0);
+  return {
+    concurrency: Object.fromEntries(sweep.map((p) => [String(p.concurrent), { n: p.n, p50: r(p.p50, 1), p99: r(p.p99, 1), max: r(p.max, 1) }])),
+    worker_cpu_ms_per_delivery: n ? r(withCpu.reduce((s, p) => s + p.cpu!.worker_ms, 0) / n, 2) : null,
+    all_workerd_cpu_ms_per_delivery: n ? r(withCpu.reduce((s, p) => s + p.cpu!.all_workerd_ms, 0) / n, 2) : null,
+  };
+}
+
+const why = (second: SecondEdition | undefined, key: string) => second?.not_measured[key] ?? "not measured";
+
+export function secondEditionTargets(second: SecondEdition | undefined, sweep: AckSweepPoint[]): TargetCheck[] {
+  const b = second?.burst ?? null;
+  const u = second?.burst_unbound ?? null;
+  const q = second?.quality ?? null;
+  const at = (c: number) => sweep.find((p) => p.concurrent === c);
+  const at10 = at(10);
+  const at100 = at(100);
+  const acks = ackConcurrency(sweep);
+  const precision = (label: string, v: number | null | undefined): TargetCheck => ({
+    target: `${label} precision ≥ ${TARGETS_16.precision} against the fixture world`,
+    measured: q ? `${v ?? "—"}` : why(second, "quality"),
+    met: q && v !== null && v !== undefined ? v >= TARGETS_16.precision : null,
+  });
+  return [
+    {
+      target: `a burst of courses within ${TARGETS_16.makespan_over_ideal}× of the ideal makespan the plan's limit allows`,
+      measured: b
+        ? `${b.courses} at once under ${b.limit.per_real_minute}/min: makespan ${r((b.makespan_ms ?? Number.NaN) / 1000, 1)} s, ideal ${r(b.ideal_makespan_ms / 1000, 1)} s (${b.ideal.binding === "rate_limit" ? `${b.clickup_requests} requests ÷ rate + ${b.ideal.shortest_path_to_first_write_ms} ms` : "longest critical path"}): ${b.makespan_over_ideal ?? "—"}×`
+        : why(second, "burst"),
+      met: b && b.makespan_over_ideal !== null ? b.makespan_over_ideal <= TARGETS_16.makespan_over_ideal && b.completed === b.courses : null,
+      ...(b && b.clickup_429s ? { note: `${b.clickup_429s} × 429` } : {}),
+    },
+    {
+      target: `per-course wall ≤ ${TARGETS_16.unbound_wall_over_cp_p50}× its critical path (p50) when the plan's limit does not bind`,
+      measured: u ? `${u.courses} at once under ${u.limit.per_real_minute}/min: wall/critical path p50 ${u.wall_over_critical_path.p50 ?? "—"}, p95 ${u.wall_over_critical_path.p95 ?? "—"}, max ${u.wall_over_critical_path.max ?? "—"}` : why(second, "burst_unbound"),
+      met: u && u.wall_over_critical_path.p50 !== null ? u.wall_over_critical_path.p50 <= TARGETS_16.unbound_wall_over_cp_p50 : null,
+    },
+    {
+      target: "a 500-row import at ≥ 0.9 of the ceiling, a rep's course within 1.5× its critical path, no 429",
+      measured: second?.import ? JSON.stringify(second.import) : why(second, "import"),
+      met: null,
+    },
+    precision("people", q?.people_precision),
+    precision("email", q?.email_precision),
+    precision("phone", q?.phone_precision),
+    precision("LinkedIn URL", q?.linkedin_precision),
+    {
+      target: `email recall ≥ ${TARGETS_16.email_recall} (the seed's "50% of emails found")`,
+      measured: q ? `${q.email_recall ?? "—"} (people recall ${q.people_recall ?? "—"}, segment accuracy ${q.segment_accuracy ?? "—"}, over ${q.courses} courses)` : why(second, "quality"),
+      met: q && q.email_recall !== null ? q.email_recall >= TARGETS_16.email_recall : null,
+    },
+    {
+      target: `webhook ack p99 < ${TARGETS_16.ack_p99_at_10_ms} ms at 10 concurrent deliveries`,
+      measured: at10 ? `p99 ${r(at10.p99, 1)} ms (p50 ${r(at10.p50, 1)} ms, ${at10.non_2xx} non-2xx)` : "not measured (10 is not in --ack-sweep)",
+      met: at10 ? at10.p99 < TARGETS_16.ack_p99_at_10_ms && at10.non_2xx === 0 : null,
+    },
+    {
+      target: `no webhook delivery over ${TARGETS_16.ack_max_at_100_ms} ms at 100 concurrent`,
+      measured: at100 ? `max ${r(at100.max, 1)} ms (p50 ${r(at100.p50, 1)}, p99 ${r(at100.p99, 1)} ms, ${at100.non_2xx} non-2xx)` : "not measured (100 is not in --ack-sweep)",
+      met: at100 ? at100.max <= TARGETS_16.ack_max_at_100_ms && at100.non_2xx === 0 : null,
+    },
+    {
+      target: "Worker CPU time per webhook delivery reported",
+      measured: acks?.worker_cpu_ms_per_delivery !== null && acks?.worker_cpu_ms_per_delivery !== undefined ? `${acks.worker_cpu_ms_per_delivery} ms (the Worker's workerd process; ${acks.all_workerd_cpu_ms_per_delivery} ms with the local harness's entry process)` : "not measured (no /proc)",
+      met: acks?.worker_cpu_ms_per_delivery !== null && acks?.worker_cpu_ms_per_delivery !== undefined ? true : null,
+    },
+  ];
+}
+
+export function dashboardTarget(d: DashboardFigures | null, second?: SecondEdition): TargetCheck {
+  const p95 = d ? Object.entries(d["dashboard.api_ms.p95"]).filter((e): e is [string, number] => e[1] !== null) : [];
+  const slowest = p95.sort((a, b) => b[1] - a[1])[0];
+  return {
+    target: `every admin dashboard answer under ${d?.target_p95_ms ?? 300} ms p95 with 10,000 courses and 1,000,000 agent calls`,
+    measured: d ? `slowest p95 ${slowest ? `${slowest[1]} ms (${slowest[0]})` : "—"} over ${p95.length} endpoints; seeded in ${r(d.seed.seed_ms / 1000, 1)} s` : why(second, "dashboard"),
+    met: d ? d.over_target.length === 0 : null,
   };
 }
 
@@ -290,6 +414,37 @@ export function renderTable(results: Record<string, unknown>, parallel: PhaseFig
   add("  paid calls per contact (USD) / ClickUp requests per contact", fr ? `$${fmt(fr.cost_per_contact_usd, 5)} / ${fmt(fr.clickup_requests_per_contact, 2)}` : "—");
   add("  Claude / Perplexity / Hunter / Jina requests per contact", fr ? `${fmt(fr.requests_per_contact.anthropic, 2)} / ${fmt(fr.requests_per_contact.perplexity, 2)} / ${fmt(fr.requests_per_contact.hunter, 2)} / ${fmt(fr.requests_per_contact.jina, 2)}` : "—");
   add("  sweep duration (ms)", fr ? fmt(fr.duration_ms, 0) : "—");
+  const nm = (results.not_measured ?? {}) as Record<string, string>;
+  const burstRow = (label: string, key: "burst" | "burst_unbound") => {
+    const b = results[key] as BurstFigures | null;
+    add(
+      label,
+      b
+        ? `${fmt(b.makespan_ms, 0)} / ${fmt(b.ideal_makespan_ms, 0)} = ${fmt(b.makespan_over_ideal, 2)}×  (${b.courses} at once, ${b.limit.per_real_minute}/min, ${b.clickup_requests} req, ${b.clickup_429s} × 429)`
+        : `— (${nm[key] ?? "not measured"})`,
+    );
+    if (b) add("  per-course wall / critical path p50 / p95", `${fmt(b.wall_over_critical_path.p50, 2)} / ${fmt(b.wall_over_critical_path.p95, 2)}`);
+    if (b) add("  ClickUp requests per emulator window (start s)", b.clickup_windows.map((w) => `${w.requests} (${fmt(w.start_ms / 1000, 0)})`).join(", ") || "—");
+    if (b) add("  busiest workerd / bench process CPU; db connect ms", `${fmt((b.busiest_workerd_utilization ?? Number.NaN) * 100, 0)}% / ${fmt((b.bench_process_utilization ?? Number.NaN) * 100, 0)}%; ${fmt(b.db_ms.connect, 1)}`);
+  };
+  burstRow("burst: makespan / ideal (real ms)", "burst");
+  burstRow("burst, limit not binding: makespan / ideal", "burst_unbound");
+  const dash = results.dashboard as DashboardFigures | null;
+  if (dash) {
+    const worst = Object.entries(dash["dashboard.api_ms.p95"]).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))[0];
+    add("dashboard at scale: slowest p95 (ms) / seeding (s)", `${fmt(worst?.[1] ?? null, 1)} (${worst?.[0] ?? "—"}) / ${fmt(dash.seed.seed_ms / 1000, 1)}`);
+  } else add("dashboard at scale", `— (${nm.dashboard ?? "not measured"})`);
+  add("import (issue 13)", results.import ? JSON.stringify(results.import) : `— (${nm.import ?? "not measured"})`);
+  const q = results.quality as QualityFigures | null;
+  const qc = results.quality_clickup as QualityFigures | null;
+  const pr = (x: QualityFigures | null, f: "people" | "email" | "phone" | "linkedin") =>
+    x ? `${fmt(x[`${f}_precision` as const], 3)} / ${fmt(x[`${f}_recall` as const], 3)}` : "—";
+  add("quality (precision / recall): database", q ? `${q.courses} courses` : `— (${nm.quality ?? "not measured"})`, qc ? "lead tasks in ClickUp" : "");
+  for (const f of ["people", "email", "phone", "linkedin"] as const) add(`  ${f}`, pr(q, f), pr(qc, f));
+  add("  segment accuracy", q ? fmt(q.segment_accuracy, 3) : "—", qc ? fmt(qc.segment_accuracy, 3) : "");
+  const wc = results.webhook_ack_ms as { concurrency?: Record<string, { p50: number; p99: number; max: number }>; worker_cpu_ms_per_delivery?: number | null } | null;
+  if (wc?.concurrency) for (const [c, v] of Object.entries(wc.concurrency)) if (["1", "10", "100"].includes(c)) add(`webhook ack at ${c} concurrent: p50 / p99 / max (ms)`, `${fmt(v.p50, 1)} / ${fmt(v.p99, 1)} / ${fmt(v.max, 1)}`);
+  add("webhook: Worker CPU ms per delivery", wc?.worker_cpu_ms_per_delivery !== undefined ? fmt(wc.worker_cpu_ms_per_delivery, 2) : "—");
 
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(12, ...rows.map((x) => x[1].length));

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import { type JobRow, jobView } from "./course-jobs.ts";
 import { jobDirectoryShard } from "./job-directory.ts";
 import { RunWatchdog } from "./run-watchdog.ts";
+import { runSlots } from "./run-slots.ts";
 import type {
   CourseRef,
   EnrichCourseParams,
@@ -17,9 +18,10 @@ import type {
   TriggerInput,
   TriggerResult,
 } from "../pipeline/jobs.types.ts";
+import { slotPriorityOf } from "../pipeline/jobs.types.ts";
 
 /** Bump when the tables below change; `migrate()` brings older objects forward. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const ACTIVE: JobStatus[] = ["queued", "running"];
 
@@ -72,6 +74,11 @@ export class CourseCoordinator extends DurableObject<Env> {
       // Answers of the job's provider calls and ClickUp writes: a re-created instance replays them instead of paying again.
       this.sql.exec("CREATE TABLE IF NOT EXISTS calls (job_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (job_id, key))");
     }
+    if (version < 3) {
+      // Admission: a run starts only with one of the app's MAX_RUNS_IN_FLIGHT slots.
+      this.sql.exec("ALTER TABLE jobs ADD COLUMN slot_id TEXT");
+      this.sql.exec("ALTER TABLE jobs ADD COLUMN slot_position INTEGER");
+    }
     this.setMeta("schema_version", String(SCHEMA_VERSION));
   }
 
@@ -107,7 +114,10 @@ export class CourseCoordinator extends DurableObject<Env> {
         .exec<{ job_id: string }>("SELECT job_id FROM triggers WHERE dedupe_key = ?", input.dedupe_key)
         .toArray()[0];
       const seenJob = seen ? this.job(seen.job_id) : null;
-      if (seenJob) return { job_id: seenJob.job_id, status: seenJob.status, outcome: "duplicate" };
+      if (seenJob) {
+        await this.releaseUnused(input.slot_id);
+        return { job_id: seenJob.job_id, status: seenJob.status, outcome: "duplicate" };
+      }
     }
 
     const active = this.activeJob();
@@ -118,6 +128,7 @@ export class CourseCoordinator extends DurableObject<Env> {
       const last = this.sql.exec<{ job_id: string }>("SELECT job_id FROM jobs ORDER BY created_at DESC LIMIT 1").toArray()[0];
       result = { job_id: last?.job_id ?? "", status: last ? (this.job(last.job_id)?.status ?? "succeeded") : "succeeded", outcome: "linked" };
       this.log.info("trigger_accepted", { source: input.source, job_id: result.job_id, outcome: result.outcome });
+      await this.releaseUnused(input.slot_id);
       return result;
     }
     if (!active) {
@@ -125,7 +136,7 @@ export class CourseCoordinator extends DurableObject<Env> {
       this.setMeta("current_job", job.job_id);
       this.remember(input.dedupe_key, job.job_id);
       await this.registerJob(job.job_id, coordinatorKey);
-      await this.startWorkflow(job.job_id);
+      await this.admit(job.job_id, input.slot_id);
       const started = this.job(job.job_id);
       return { job_id: job.job_id, status: started?.status ?? "queued", outcome: "new" };
     }
@@ -149,7 +160,62 @@ export class CourseCoordinator extends DurableObject<Env> {
     }
     this.remember(input.dedupe_key, result.job_id);
     this.log.info("trigger_accepted", { source: input.source, job_id: result.job_id, outcome: result.outcome });
+    // The run in flight has its own slot; a follow-up asks for one when it starts.
+    await this.releaseUnused(input.slot_id);
     return result;
+  }
+
+  /**
+   * Admission: the job starts with a slot of the app's MAX_RUNS_IN_FLIGHT: the one its trigger holds
+   * (an import row's), else one asked for now. Without a free slot it stays queued, no Workflow made,
+   * until RunSlots calls `admitted` (a wait outside any step, so an hour in line times nothing out).
+   */
+  private async admit(jobId: string, heldSlot?: string): Promise<void> {
+    const job = this.job(jobId);
+    if (!job) return;
+    const params = JSON.parse(job.params) as EnrichCourseParams;
+    const slots = runSlots(this.env);
+    let slotId: string | null = null;
+    try {
+      if (heldSlot && (await slots.bind(heldSlot, jobId, params.coordinator_key))) slotId = heldSlot;
+      else {
+        const grant = await slots.acquire({ job_id: jobId, coordinator_key: params.coordinator_key, priority: slotPriorityOf(job.source) });
+        if (!grant.granted) {
+          this.sql.exec("UPDATE jobs SET slot_position = ? WHERE job_id = ?", grant.position, jobId);
+          this.log.info("run_waiting_for_slot", { job_id: jobId, source: job.source, position: grant.position });
+          return;
+        }
+        slotId = grant.slot_id;
+      }
+    } catch (error) {
+      // The slots object did not answer: the run goes ahead (a rep is not kept waiting by the bookkeeping).
+      this.log.error("run_slot_unavailable", { alert: "admin", job_id: jobId, error });
+    }
+    this.sql.exec("UPDATE jobs SET slot_id = ?, slot_position = NULL WHERE job_id = ?", slotId, jobId);
+    await this.startWorkflow(jobId);
+  }
+
+  /** RunSlots granted a waiting job a slot: it starts now (false: it no longer waits; the slot goes on). */
+  async admitted(jobId: string, slotId: string): Promise<boolean> {
+    const job = this.job(jobId);
+    if (!job || job.status !== "queued" || job.started_at !== null || this.meta("current_job") !== jobId) return false;
+    this.sql.exec("UPDATE jobs SET slot_id = ?, slot_position = NULL WHERE job_id = ?", slotId, jobId);
+    await this.startWorkflow(jobId);
+    return true;
+  }
+
+  /** RunSlots' audit: whether the job still runs with this slot. */
+  holdsSlot(jobId: string, slotId: string): boolean {
+    const job = this.job(jobId);
+    return !!job && ACTIVE.includes(job.status) && job.slot_id === slotId;
+  }
+
+  /** A slot the trigger brought that no job of this course took: back to RunSlots. */
+  private async releaseUnused(slotId: string | undefined): Promise<void> {
+    if (!slotId) return;
+    const owner = this.sql.exec<{ job_id: string }>("SELECT job_id FROM jobs WHERE slot_id = ?", slotId).toArray()[0];
+    if (owner) return;
+    await runSlots(this.env).release(slotId).catch((error: unknown) => this.log.warn("run_slot_release_failed", { slot_id: slotId, error }));
   }
 
   private insertJob(input: TriggerInput, coordinatorKey: string): JobRow {
@@ -300,6 +366,11 @@ export class CourseCoordinator extends DurableObject<Env> {
     );
     this.log.info("run_finished", { job_id: jobId, status: outcome.status, error: outcome.error });
     this.sql.exec("DELETE FROM calls WHERE job_id = ?", jobId);
+    // The slot goes to the next run in line (RunSlots' audit frees it if this call is lost).
+    const slots = runSlots(this.env);
+    await (job.slot_id ? slots.release(job.slot_id) : slots.cancel(jobId)).catch((error: unknown) =>
+      this.log.warn("run_slot_release_failed", { job_id: jobId, slot_id: job.slot_id, error }),
+    );
     if (this.meta("current_job") !== jobId) return;
     this.setMeta("current_job", null);
     await this.ctx.storage.deleteAlarm();
@@ -307,13 +378,15 @@ export class CourseCoordinator extends DurableObject<Env> {
     if (pending) {
       this.setMeta("pending_job", null);
       this.setMeta("current_job", pending.job_id);
-      await this.startWorkflow(pending.job_id);
+      await this.admit(pending.job_id);
     }
   }
 
   getJob(jobId: string): JobView | null {
     const job = this.job(jobId);
-    return job ? jobView(job) : null;
+    if (!job) return null;
+    const waiting = ACTIVE.includes(job.status) && job.started_at === null && this.meta("current_job") === jobId;
+    return { ...jobView(job), ...(waiting ? { waiting_for_slot: { position: job.slot_position } } : {}) };
   }
 
   /** The watchdog's look (see run-watchdog.ts): a workflow that ended, died or stalled without reporting. */

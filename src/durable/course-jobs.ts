@@ -23,6 +23,10 @@ export interface JobRow extends Record<string, SqlStorageValue> {
   last_progress_at: number | null;
   quiet_until: number | null;
   silent_rounds: number;
+  /** The run slot the job holds (RunSlots); null while it waits for one, or before it asked. */
+  slot_id: string | null;
+  /** Its place in line while it waits for a slot. */
+  slot_position: number | null;
 }
 
 /** The job as the API shows it. */

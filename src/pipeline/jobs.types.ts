@@ -24,6 +24,8 @@ export const TriggerInput = z.object({
    * task): with no run in flight it is linked to the existing leads instead of starting a run.
    */
   link_if_enriched: z.boolean().optional(),
+  /** A run slot the caller already holds (an import row's, reserved by its runner): the run starts with it. */
+  slot_id: z.string().min(1).max(100).optional(),
 });
 export type TriggerInput = z.infer<typeof TriggerInput>;
 
@@ -72,6 +74,8 @@ export interface JobView {
   coalesced_triggers: number;
   /** Workflow instances the watchdog re-created for this job after it stalled (a crash, a redeploy). */
   restarts: number;
+  /** Set while the job waits for a run slot (MAX_RUNS_IN_FLIGHT runs are in flight): its place in line. */
+  waiting_for_slot?: { position: number | null };
 }
 
 export interface TriggerResult {
@@ -115,4 +119,26 @@ export interface JobAudience {
 export interface ResolveIntakeParams {
   task_id: string;
   dedupe_key: string;
+}
+
+/** Who goes first for a run slot: a rep or an API caller waiting on one course, or an import's row. */
+export type SlotPriority = "interactive" | "import";
+
+/** A slot now, or the run's place in line (its coordinator is called back when a slot frees). */
+export type SlotGrant = { granted: true; slot_id: string } | { granted: false; position: number };
+
+/** The app's run slots right now (GET /api/imports/admission, the benchmark). */
+export interface SlotStats {
+  limit: number;
+  /** Runs holding a slot. */
+  in_flight: number;
+  /** Slots handed to import rows on their way through the queue. */
+  reserved: number;
+  waiting_interactive: number;
+  waiting_import: number;
+}
+
+/** A run's priority for a slot: an import's rows yield to everything else. */
+export function slotPriorityOf(source: TriggerSource): SlotPriority {
+  return source === "csv" ? "import" : "interactive";
 }

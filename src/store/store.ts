@@ -64,7 +64,16 @@ export type DbFunction =
   | "clear_alert"
   | "list_alerts"
   | "record_alert_delivery"
-  | "get_alert_settings";
+  | "get_alert_settings"
+  | "create_course_import"
+  | "add_course_import_rows"
+  | "claim_course_import_rows"
+  | "unclaim_course_import_row"
+  | "set_course_import_row_job"
+  | "fail_course_import_row"
+  | "get_course_import"
+  | "list_course_imports"
+  | "finish_course_import";
 
 /** Raised when the database itself refuses or fails; `retryable` says whether trying again can help. */
 export class StoreError extends Error {

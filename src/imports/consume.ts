@@ -6,11 +6,18 @@
  * refused every time ends in the dead-letter queue, whose consumer fails the row with the reason.
  */
 import type { Logger } from "../lib/log.ts";
-import type { TriggerInput, TriggerResult } from "../pipeline/jobs.types.ts";
 import { ImportRowMessage } from "./import.types.ts";
 
+/** What an import row asks of its course's coordinator (a TriggerInput of source "csv"). */
+export interface ImportTrigger {
+  source: "csv";
+  dedupe_key: string;
+  course: { course_id: string; course_name: string; state: string };
+  slot_id: string;
+}
+
 export interface ImportConsumerDeps {
-  trigger(coordinatorKey: string, input: TriggerInput): Promise<TriggerResult>;
+  trigger(coordinatorKey: string, input: ImportTrigger): Promise<{ job_id: string }>;
   setRowJob(row: { import_id: string; line: number; job_id: string }): Promise<unknown>;
   failRow(row: { import_id: string; line: number; reason: string }): Promise<unknown>;
   releaseSlot(slotId: string): Promise<void>;

@@ -1,5 +1,5 @@
 import { type AppConfig, type Env } from "../env.ts";
-import { consumeDeadImportRows, consumeImportRows, type QueueMessage } from "../imports/consume.ts";
+import { consumeDeadImportRows, consumeImportRows, type ImportTrigger, type QueueMessage } from "../imports/consume.ts";
 import { decodeCsv, parseCourseCsv } from "../imports/csv.ts";
 import { addImportRows, createImport, failImportRow, setImportRowJob } from "../imports/import-store.ts";
 import type { CourseImport, ParsedRow } from "../imports/import.types.ts";
@@ -57,7 +57,7 @@ export async function startImport(env: Env, config: AppConfig, request: ImportRe
 export async function onImportQueue(batch: { queue: string; messages: readonly QueueMessage[] }, env: Env, config: AppConfig, log: Logger): Promise<void> {
   const store = () => createStore(config);
   const deps = {
-    trigger: (key: string, input: Parameters<ReturnType<typeof createCoordinators>["trigger"]>[1]) => createCoordinators(env).trigger(key, input),
+    trigger: (key: string, input: ImportTrigger) => createCoordinators(env).trigger(key, input),
     setRowJob: (row: { import_id: string; line: number; job_id: string }) => setImportRowJob(store(), row),
     failRow: (row: { import_id: string; line: number; reason: string }) => failImportRow(store(), row),
     releaseSlot: (slotId: string) => runSlots(env).release(slotId),

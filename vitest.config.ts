@@ -56,10 +56,7 @@ export default defineConfig(async () => {
                   // No spacing and a high cap by default; the mailbox test sets its own in settings 'outreach'.
                   OUTREACH_SPACING_SECONDS: "0",
                   OUTREACH_DAILY_CAP: "100000",
-                  // Admission: a small limit the import test can see held; an import's runner looks often.
-                  MAX_RUNS_IN_FLIGHT: "4",
-                  // The ClickUp emulator's plan in these tests is 10,000 requests a minute (worker-test-env.ts): the gate's budget says the same.
-                  CLICKUP_RATE_LIMIT_PER_MINUTE: "10000",
+                  // An import's runner looks often (the import tests wait on it).
                   IMPORT_POLL_SECONDS: "1",
                 },
               },

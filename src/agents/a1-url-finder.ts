@@ -51,6 +51,37 @@ export async function findCourseWebsite(ctx: AgentContext, course: { course_name
   });
 }
 
+/** Words in nearly every course's name: a page that shares only these with the name proves nothing. */
+const GENERIC_WORDS = new Set(["golf", "club", "country", "course", "links", "the", "and", "of", "at", "cc", "gc", "resort", "municipal", "&"]);
+
+/**
+ * A1, when the course came with its website (a CSV import's `website` column): the site is read once
+ * and kept if it is the course's own (a public, non-directory host whose page names the course's
+ * distinctive words); otherwise the search runs as usual. Saves the research call, and never trusts a
+ * file's guess blindly.
+ */
+export async function verifyOrFindCourseWebsite(ctx: AgentContext, course: { course_name: string; state: string; website?: string | null | undefined }): Promise<UrlFinderOutput> {
+  const given = course.website ? publicHttpUrl(course.website) : null;
+  const jina = ctx.providers.jina;
+  if (given && jina && !isListingSite(given)) {
+    const page = await ctx.call({ step: "A1.verify", agent: "A1", provider: "jina" }, () => jina.read(given.toString()));
+    if (!isMissing(page) && !page.warning && namesCourse(`${page.title}\n${page.markdown}`, course.course_name)) {
+      return UrlFinderOutput.parse({ website: given.origin, domain: domainOf(given.origin), listing_url: null, confidence: 8 });
+    }
+    ctx.log.info("given_website_not_verified", { agent: "A1", course_name: course.course_name, website: given.origin });
+  }
+  return findCourseWebsite(ctx, course);
+}
+
+/** Whether the page names the course: most of its distinctive words appear in the text. */
+function namesCourse(text: string, courseName: string): boolean {
+  const words = (value: string) => value.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z0-9]+/).filter(Boolean);
+  const distinctive = words(courseName).filter((w) => !GENERIC_WORDS.has(w) && !/^\d+$/.test(w));
+  if (distinctive.length === 0) return false;
+  const present = new Set(words(text));
+  return distinctive.filter((w) => present.has(w)).length / distinctive.length >= 0.5;
+}
+
 const StatesAnswer = z.object({
   courses: z
     .array(

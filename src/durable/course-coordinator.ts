@@ -22,6 +22,8 @@ import { slotPriorityOf } from "../pipeline/jobs.types.ts";
 
 /** Bump when the tables below change; `migrate()` brings older objects forward. */
 const SCHEMA_VERSION = 3;
+/** A job whose slot request failed asks again after this long. */
+const ADMISSION_RETRY_MS = 2_000;
 
 const ACTIVE: JobStatus[] = ["queued", "running"];
 
@@ -188,9 +190,13 @@ export class CourseCoordinator extends DurableObject<Env> {
         slotId = grant.slot_id;
       }
     } catch (error) {
-      // The slots object did not answer: the run goes ahead (a rep is not kept waiting by the bookkeeping).
-      this.log.error("run_slot_unavailable", { alert: "admin", job_id: jobId, error });
+      // The slots object did not answer: the job stays queued and asks again shortly (the limit holds).
+      this.log.warn("run_slot_unavailable", { job_id: jobId, error });
+      this.setMeta("admission_retry", jobId);
+      await this.ctx.storage.setAlarm(Date.now() + ADMISSION_RETRY_MS);
+      return;
     }
+    this.setMeta("admission_retry", null);
     this.sql.exec("UPDATE jobs SET slot_id = ?, slot_position = NULL WHERE job_id = ?", slotId, jobId);
     await this.startWorkflow(jobId);
   }
@@ -391,6 +397,13 @@ export class CourseCoordinator extends DurableObject<Env> {
 
   /** The watchdog's look (see run-watchdog.ts): a workflow that ended, died or stalled without reporting. */
   override async alarm(): Promise<void> {
+    // A job whose admission could not be asked for (RunSlots did not answer) asks again.
+    const retry = this.meta("admission_retry");
+    const waiting = retry ? this.job(retry) : null;
+    if (waiting && waiting.status === "queued" && waiting.started_at === null && this.meta("current_job") === retry) {
+      await this.admit(waiting.job_id);
+      return;
+    }
     await this.watchdog.look();
   }
 

@@ -1,7 +1,7 @@
 /** The enrichment graph: which agent waits for which, from loading the course to the atomic write. */
 import type { AgentContext } from "../agents/agent-context.ts";
 import { type ExtractorOutput, extractCourseData, type StaffMember } from "../agents/a2-data-extractor.ts";
-import { findCourseWebsite } from "../agents/a1-url-finder.ts";
+import { findCourseWebsite, verifyOrFindCourseWebsite } from "../agents/a1-url-finder.ts";
 import { findEmailAndLinkedIn } from "../agents/a3-email-linkedin.ts";
 import { findPhone } from "../agents/a5-phone.ts";
 import { writeCourseIntel } from "../agents/a6-course-intel.ts";
@@ -43,7 +43,8 @@ export async function runEnrichCoursePipeline(rt: PipelineRuntime): Promise<Pipe
   const [site, profile] = await all([
     async () => {
       const [found] = await Promise.all([
-        findCourseWebsite(agents, course),
+        // A course imported with its website, never enriched: A1 verifies that site instead of searching.
+        rt.params.source === "csv" && course.website && !course.enriched_at ? verifyOrFindCourseWebsite(agents, course) : findCourseWebsite(agents, course),
         // A status the rep sees while the agents work: ClickUp being down must not stop the enrichment.
         rt.clickup && settings && intakeTaskId
           ? markIntakeEnriching(rt.clickup, settings, intakeTaskId).catch((error: unknown) => rt.log.warn("clickup_intake_enriching_failed", { error }))

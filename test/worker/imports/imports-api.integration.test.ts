@@ -4,7 +4,8 @@
 // rest end, the team gets one summary task in Intake, and the error file lists what did not import;
 // a forced re-import enriches the skipped course; oversize and non-CSV bodies get clear errors.
 import { afterAll, describe, expect, it } from "vitest";
-import { API_KEY, call, clickupTask, eventually, INTAKE_LIST_ID, withDb } from "../helpers.ts";
+import { COURSES } from "../../../sandbox/world/index.ts";
+import { API_KEY, call, clickupTask, emulatorRequests, eventually, INTAKE_LIST_ID, withDb } from "../helpers.ts";
 
 interface ImportRow { line: number; status: string; reason: string | null; course_name: string | null; course_id: string | null; job_id: string | null; raw: Record<string, string> }
 interface ImportView { import_id: string; status: string; rows: number; valid: number; invalid: number; duplicates: number; skipped: number; progress: Record<string, number>; summary_task_id: string | null; done: boolean; finished_at: string | null; rows_detail?: never }
@@ -107,6 +108,25 @@ describe("CSV import API (integration)", () => {
     // The listing shows both, newest first.
     const list = (await (await call("/api/imports", { headers: { "x-api-key": API_KEY } })).json()) as { imports: { import_id: string }[] };
     expect(list.imports.slice(0, 2).map((i) => i.import_id)).toEqual([String(forced.json.import_id), importId]);
+  }, 300_000);
+
+  it("verifies a website the file gives instead of searching for one, and searches when it is not the course's", async () => {
+    const richmond = COURSES.find((c) => c.name === "Richmond Country Club")!;
+    const stonebridge = COURSES.find((c) => c.name === "Stonebridge Golf Club")!;
+    const since = Date.now();
+    const given = `Richmond Country Club ${tag}W`;
+    const wrong = `Stonebridge Golf Club ${tag}W`;
+    const { json } = await postImport(`course,state,website\n${given},VA,${richmond.website}\n${wrong},GA,${richmond.website}\n`, "text/csv", "?filename=sites.csv");
+    const done = await finished(String(json.import_id));
+    expect(done.rows.map((r) => r.status)).toEqual(["succeeded", "succeeded"]);
+    const searches = (await emulatorRequests("perplexity", since)).filter((r) => JSON.stringify(r.body).includes("Official website"));
+    // The given, right site: no search. The wrong one (another course's site): the search found the real one.
+    expect(searches.filter((r) => JSON.stringify(r.body).includes(given))).toHaveLength(0);
+    expect(searches.filter((r) => JSON.stringify(r.body).includes(wrong))).toHaveLength(1);
+    const sites = await withDb((sql) => sql<{ course_name: string; website: string }[]>`select course_name, website from courses where course_name in (${given}, ${wrong})`);
+    const byName = Object.fromEntries(sites.map((r) => [r.course_name, r.website]));
+    expect(new URL(byName[given]!).host).toBe(new URL(richmond.website!).host);
+    expect(new URL(byName[wrong]!).host).toBe(new URL(stonebridge.website!).host);
   }, 300_000);
 
   it("validates without writing on a dry run", async () => {

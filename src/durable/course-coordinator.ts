@@ -64,7 +64,7 @@ export class CourseCoordinator extends DurableObject<WorkerBindings> {
   constructor(ctx: DurableObjectState, env: WorkerBindings) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.log = createLogger(configFor(env).env.LOG_LEVEL, { component: "course_coordinator" });
+    this.log = createLogger(configFor(env).env.LOG_LEVEL, { component: "course_coordinator" }, configFor(env).secrets);
     ctx.blockConcurrencyWhile(async () => this.migrate());
   }
 

@@ -8,6 +8,7 @@ import type { OutreachEventParams, OutreachSequenceParams } from "./outreach/out
 import type { ApplyCorrectionsParams, ReconcileParams } from "./clickup/corrections.types.ts";
 import type { FreshnessSweepParams } from "./freshness/freshness.types.ts";
 import type { AlertDeliveryParams } from "./store/alerts.ts";
+import type { ClickUpDeliveryParams } from "./clickup/webhook-delivery.types.ts";
 
 /** What workerd hands the Worker: bindings from wrangler.toml plus vars and secrets (all strings). */
 export interface WorkerBindings {
@@ -23,6 +24,7 @@ export interface WorkerBindings {
   RECONCILE: Workflow<ReconcileParams>;
   FRESHNESS_SWEEP: Workflow<FreshnessSweepParams>;
   ALERT_DELIVERY: Workflow<AlertDeliveryParams>;
+  CLICKUP_DELIVERY: Workflow<ClickUpDeliveryParams>;
   [variable: string]: unknown;
 }
 

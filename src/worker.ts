@@ -14,6 +14,7 @@ export { ApplyCorrections } from "./durable/apply-corrections.ts";
 export { Reconcile } from "./durable/reconcile.ts";
 export { FreshnessSweep } from "./durable/freshness-sweep.ts";
 export { AlertDelivery } from "./durable/alert-delivery.ts";
+export { ClickUpDeliveryRetry } from "./durable/clickup-delivery.ts";
 
 const app = createApp();
 

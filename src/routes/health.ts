@@ -21,7 +21,7 @@ export const health = new Hono<AppEnvironment>().get("/health", async (c) => {
   // Read fresh (not the webhook's cached copy): an admin checks /health right after running setup.
   // The route itself may use the copy it read up to a minute before.
   const context = c.var.config.providers.database.configured ? await loadClickUpContext(createStore(c.var.config)).catch(() => null) : null;
-  const secrets = webhookSecrets(env.CLICKUP_WEBHOOK_SECRET, context);
+  const secrets = webhookSecrets(env.CLICKUP_WEBHOOK_SECRET, context, c.var.config.providers.database.configured);
   reportSecretMismatchOnce(c.var.config, c.var.log, secrets);
   const [outreach, webhook] = await Promise.all([outreachStatus(c.var), clickupWebhook(c.var, c.env, context, secrets)]);
   const errors = [...(webhook.errors ?? []).map((e) => `POST /webhooks/clickup: ${e}`)];

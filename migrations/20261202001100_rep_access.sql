@@ -17,10 +17,11 @@
 --   anon                      nothing (unchanged)
 --   authenticated, no role    nothing
 --   rep                       courses, contacts, contact_enrichment, business_intelligence (read)
---   admin                     every table but the secret ones (read)
+--   admin                     every table but the service-role-only ones (read)
 --   service_role              everything (unchanged; the Worker and the dashboard go through it)
--- settings (webhook and signing secrets) and mailgun_webhook_tokens stay service-role-only: no
--- person needs the raw secrets; admins see the settings through the dashboard.
+-- Service-role-only, as before: settings (webhook and signing secrets) and mailgun_webhook_tokens
+-- (no person needs the raw secrets), and the admin audit, the alerts and the dashboard rollups,
+-- which admins read through the dashboard (the service role), where each read is one function.
 -- Nobody but service_role writes.
 
 -- One predicate, inlined in each policy (app_private is closed to the API roles, so a helper
@@ -88,7 +89,10 @@ begin
   for t in select tablename from pg_tables where schemaname = 'public' order by tablename loop
     perform app_private.secure_table(
       format('public.%I', t)::regclass,
-      authenticated_can_read => t not in ('settings', 'mailgun_webhook_tokens')
+      authenticated_can_read => t not in (
+        'settings', 'mailgun_webhook_tokens', 'admin_audit_log', 'alerts',
+        'agent_call_rollup', 'agent_call_duration_rollup', 'agent_call_error_rollup', 'agent_call_rollup_state'
+      )
     );
   end loop;
   foreach t in array array['courses', 'contacts', 'contact_enrichment', 'business_intelligence'] loop

@@ -32,14 +32,15 @@ export const health = new Hono<AppEnvironment>().get("/health", async (c) => {
     clickup_setup: clickupSetup(c.var, context),
     clickup_webhook: webhook,
     outreach,
+    // Run callbacks (callback_url): signed with their own secret, so they are off without it.
+    callbacks: !env.CALLBACK_SIGNING_SECRET
+      ? "disabled: CALLBACK_SIGNING_SECRET is not set (a request with callback_url answers 503)"
+      : env.CALLBACK_ALLOWED_HOSTS ? "enabled" : "disabled: CALLBACK_ALLOWED_HOSTS is empty",
     routes: {
       "POST /webhooks/clickup": webhookRouteStatus(secrets),
       "POST /webhooks/supabase": env.SUPABASE_WEBHOOK_SECRET ? "enabled" : "disabled: SUPABASE_WEBHOOK_SECRET is not set",
       "POST /api/enrich-course": env.AGENT_API_KEY ? "enabled" : "disabled: AGENT_API_KEY is not set",
       "GET /api/jobs/:job_id": env.AGENT_API_KEY ? "enabled" : "disabled: AGENT_API_KEY is not set",
-      "callback_url (run callbacks)": !env.CALLBACK_SIGNING_SECRET
-        ? "disabled: CALLBACK_SIGNING_SECRET is not set (a request with callback_url answers 503)"
-        : env.CALLBACK_ALLOWED_HOSTS ? "enabled" : "disabled: CALLBACK_ALLOWED_HOSTS is empty",
       "POST /webhooks/mailgun/*": env.MAILGUN_WEBHOOK_SIGNING_KEY ? "enabled" : "disabled: MAILGUN_WEBHOOK_SIGNING_KEY is not set",
       "GET|POST /unsubscribe/:token": env.UNSUBSCRIBE_SIGNING_SECRET ? "enabled" : "disabled: UNSUBSCRIBE_SIGNING_SECRET is not set",
     },

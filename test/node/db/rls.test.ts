@@ -8,8 +8,14 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asRole, createTestDatabase, sqlClient, type Role, type TestDatabase } from "../../support/database.ts";
 
-/** Tables no JWT reads: settings holds webhook and signing secrets; mailgun_webhook_tokens is replay protection. */
-const SECRET_TABLES = ["settings", "mailgun_webhook_tokens"];
+/**
+ * Tables no JWT reads: settings holds webhook and signing secrets; mailgun_webhook_tokens is replay
+ * protection; the admin audit, the alerts and the dashboard rollups are read through the dashboard.
+ */
+const SECRET_TABLES = [
+  "settings", "mailgun_webhook_tokens",
+  "admin_audit_log", "alerts", "agent_call_rollup", "agent_call_duration_rollup", "agent_call_error_rollup", "agent_call_rollup_state",
+];
 /** What a rep works with. */
 const REP_TABLES = ["business_intelligence", "contact_enrichment", "contacts", "courses"];
 
@@ -162,7 +168,7 @@ describe("tables in public", () => {
     expect(await attemptAs("rep", "select * from public.unsubscribes")).toEqual({ code: "ok", rows: 0 });
   });
 
-  it("an admin reads every table but the secret ones (settings, mailgun_webhook_tokens); writes nothing", async () => {
+  it("an admin reads every table but the service-role-only ones (settings, webhook tokens, audit, alerts, rollups); writes nothing", async () => {
     for (const table of tables) {
       const read = await attemptAs("admin", `select * from public."${table}"`);
       expect(read.code, `admin select ${table}`).toBe(SECRET_TABLES.includes(table) ? PERMISSION_DENIED : "ok");

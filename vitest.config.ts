@@ -42,6 +42,7 @@ export default defineConfig(async () => {
                   CLICKUP_WEBHOOK_SECRET: "test-clickup-webhook-secret",
                   SUPABASE_WEBHOOK_SECRET: "test-supabase-webhook-secret",
                   AGENT_API_KEY: "test-agent-api-key",
+                  CALLBACK_SIGNING_SECRET: "test-callback-signing-secret",
                   ADMIN_API_KEY: "test-admin-api-key",
                   CLICKUP_INTAKE_LIST_ID: CLICKUP_SEED.intake.listId,
                   CALLBACK_ALLOWED_HOSTS: "127.0.0.1",

@@ -34,7 +34,7 @@ const { values: flags } = parseArgs({
 });
 
 /** Fake route secrets for `--sandbox` demos (never used outside the sandbox). */
-const SANDBOX_SECRETS = { AGENT_API_KEY: "sandbox-agent-key", SUPABASE_WEBHOOK_SECRET: "sandbox-supabase-secret", ADMIN_API_KEY: "sandbox-admin-key" } as const;
+const SANDBOX_SECRETS = { AGENT_API_KEY: "sandbox-agent-key", SUPABASE_WEBHOOK_SECRET: "sandbox-supabase-secret", ADMIN_API_KEY: "sandbox-admin-key", CALLBACK_SIGNING_SECRET: "sandbox-callback-secret" } as const;
 
 function pick(source: Record<string, string | undefined>, keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.flatMap((k) => (source[k] ? [[k, source[k]]] : [])));
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     ...(existsSync(devVarsPath) ? parseEnv(readFileSync(devVarsPath, "utf8")) : {}),
     ...(flags["env-file"] ? parseEnv(readFileSync(flags["env-file"], "utf8")) : {}),
   };
-  const merged = flags.sandbox ? { ...vars, ...pick(userVars, ["AGENT_API_KEY", "SUPABASE_WEBHOOK_SECRET", "ADMIN_API_KEY"]) } : { ...userVars, ...vars };
+  const merged = flags.sandbox ? { ...vars, ...pick(userVars, ["AGENT_API_KEY", "SUPABASE_WEBHOOK_SECRET", "ADMIN_API_KEY", "CALLBACK_SIGNING_SECRET"]) } : { ...userVars, ...vars };
   const envFile = join(flags["data-dir"] ?? join(root, ".data"), "dev.env");
   mkdirSync(dirname(envFile), { recursive: true });
   writeFileSync(envFile, Object.entries(merged).map(([k, v]) => `${k}=${JSON.stringify(v ?? "")}`).join("\n") + "\n", { mode: 0o600 });

@@ -1,6 +1,7 @@
 import type { AppConfig, Env } from "./env.ts";
 import type { Logger } from "./lib/log.ts";
 import type { ClickUpRunContext } from "./clickup/run-context.ts";
+import type { WebhookSettings } from "./clickup/webhook-secret.ts";
 import type { Coordinators } from "./services/coordinators.ts";
 
 /** Hono generics shared by every sub-app: bindings plus the services injected by middleware. */
@@ -13,6 +14,8 @@ export interface HonoEnv {
     coordinators: Coordinators;
     /** The ClickUp settings and routing rules from the database (cached per isolate); null without a database. */
     clickupContext: () => Promise<ClickUpRunContext | null>;
+    /** The stored ClickUp settings as the webhook's signature check read them (bounded; `unavailable` when the read failed). */
+    clickupWebhookSettings: WebhookSettings;
     /** The exact request bytes, kept by middleware that must verify a signature over them. */
     rawBody: Uint8Array;
   };

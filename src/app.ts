@@ -38,7 +38,7 @@ export function createApp() {
   app.use(async (c, next) => {
     const config = configFor(c.env);
     const requestId = c.req.header("cf-ray") ?? crypto.randomUUID();
-    const log = createLogger(config.env.LOG_LEVEL, { request_id: requestId });
+    const log = createLogger(config.env.LOG_LEVEL, { request_id: requestId }, config.secrets);
     if (!loggedConfigs.has(c.env)) {
       loggedConfigs.add(c.env);
       for (const [name, provider] of Object.entries(config.providers)) {

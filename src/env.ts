@@ -43,6 +43,8 @@ export const ConfigSchema = z.object({
   AGENT_API_KEY: optionalText,
   SUPABASE_WEBHOOK_SECRET: optionalText,
   CALLBACK_ALLOWED_HOSTS: optionalText,
+  /** Signs run callbacks (`X-Signature`); its own key, so a callback receiver never holds the API key. Unset: no callbacks. */
+  CALLBACK_SIGNING_SECRET: optionalText,
   /** The admin dashboard's sign-in key (/admin): locally, and wherever Cloudflare Access does not front it. */
   ADMIN_API_KEY: optionalText,
   /** Cloudflare Access in front of /admin: the team domain (`<team>.cloudflareaccess.com`) and the application's AUD tag. */
@@ -119,6 +121,13 @@ export const ConfigSchema = z.object({
 
 export type ConfigVars = z.infer<typeof ConfigSchema>;
 
+/** The variables whose values are secrets: never logged, never in an alert or a URL. */
+export const SECRET_VARIABLES = [
+  "ANTHROPIC_API_KEY", "CLICKUP_API_TOKEN", "CLICKUP_WEBHOOK_SECRET", "HUNTER_API_KEY", "PERPLEXITY_API_KEY", "JINA_API_KEY",
+  "MAILGUN_API_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY", "SUPABASE_SERVICE_ROLE_KEY", "DATABASE_URL", "AGENT_API_KEY",
+  "SUPABASE_WEBHOOK_SECRET", "CALLBACK_SIGNING_SECRET", "ADMIN_API_KEY", "UNSUBSCRIBE_SIGNING_SECRET",
+] as const satisfies readonly (keyof ConfigVars)[];
+
 export type ProviderName = "anthropic" | "clickup" | "hunter" | "perplexity" | "jina" | "mailgun" | "database";
 
 export interface ProviderStatus {
@@ -133,6 +142,8 @@ export interface AppConfig {
   providers: Record<ProviderName, ProviderStatus>;
   /** Variables that had a value the schema refused; those variables are treated as unset. */
   invalid: { variable: string; message: string }[];
+  /** The values of SECRET_VARIABLES that are set: loggers blank them wherever they appear. */
+  secrets: string[];
 }
 
 function status(configured: boolean, missing: string, baseUrlValue?: string): ProviderStatus {
@@ -162,9 +173,11 @@ export function parseConfig(bindings: Record<string, unknown>): AppConfig {
     : env.SUPABASE_URL && env.SUPABASE_SERVICE_ROLE_KEY
       ? { configured: true, base_url: env.SUPABASE_URL }
       : { configured: false, reason: "neither DATABASE_URL nor SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY is set" };
+  const secrets = SECRET_VARIABLES.map((name) => env[name]).filter((v): v is string => typeof v === "string" && v.length > 0);
   return {
     env,
     invalid,
+    secrets,
     providers: {
       anthropic: status(!!env.ANTHROPIC_API_KEY, "ANTHROPIC_API_KEY", env.ANTHROPIC_BASE_URL),
       clickup: status(!!env.CLICKUP_API_TOKEN, "CLICKUP_API_TOKEN", env.CLICKUP_BASE_URL),

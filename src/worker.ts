@@ -18,6 +18,7 @@ export { AlertDelivery } from "./durable/alert-delivery.ts";
 export { RunSlots } from "./durable/run-slots.ts";
 export { CourseImportRunner } from "./durable/course-import.ts";
 export { ImportSummary } from "./durable/import-summary.ts";
+export { ClickUpDeliveryRetry } from "./durable/clickup-delivery.ts";
 
 const app = createApp();
 

@@ -1,7 +1,10 @@
 // Hunter v2 emulator: domain-search, email-finder, email-verifier, with the documented envelope
 // (`{data, meta}` on success, `{errors: [{id, code, details}]}` on failure) and data from the world.
 //
-// - Auth: `api_key` query parameter, `X-API-KEY` header or `Authorization: Bearer`; missing/unknown → 401.
+// - Auth: `api_key` query parameter, `X-API-KEY` header or `Authorization: Bearer`, the three ways
+//   Hunter documents (https://hunter.io/api-documentation/v2#authentication; its OpenAPI description
+//   declares the same schemes: ApiKeyQuery `api_key`, ApiKeyHeader `X-API-KEY`, BearerAuth);
+//   missing/unknown → 401.
 // - Missing parameters → 400 `wrong_params`.
 // - email-verifier answers 202 ("verification still in progress, ask again") `pending` times for an
 //   address before 200; the world sets one (Maple Hills GM); `hunter.setPending(email, n)` adds more.

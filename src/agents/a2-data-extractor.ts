@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { personKey } from "../lib/person-key.ts";
+import { jobTitle, personName } from "../lib/staff-text.ts";
 import { publicHttpUrl } from "../lib/public-url.ts";
 import type { DomainEmail } from "../providers/hunter.ts";
 import type { Page } from "../providers/jina.ts";
@@ -67,6 +68,19 @@ export function splitName(full: string): { first_name: string; last_name: string
     .trim()
     .split(/\s+/);
   return { first_name: parts[0] ?? full, last_name: parts.length > 1 ? parts[parts.length - 1]! : "" };
+}
+
+/** A staff entry's name and title as checked (null: not a person, dropped); each refusal is a guard on the run. */
+function checkedStaff(ctx: AgentContext, rawName: string, rawTitle: string | null | undefined): { name: string; title: string } | null {
+  const name = personName(rawName);
+  if (!("name" in name)) {
+    recordGuard(ctx, { agent: "A2", guard: "not_a_person", field: "staff.name", raw: rawName, value: null });
+    ctx.log.warn("staff_entry_dropped", { agent: "A2", reason: name.rejected });
+    return null;
+  }
+  const title = jobTitle(rawTitle);
+  if (title.dropped) recordGuard(ctx, { agent: "A2", guard: "title_dropped", field: "staff.title", raw: rawTitle ?? null, value: null, contact: name.name });
+  return { name: name.name, title: title.title };
 }
 
 /** Links on the course's own site that likely list staff; nothing off-site is ever followed. */
@@ -141,13 +155,16 @@ export async function extractCourseData(ctx: AgentContext, input: { course_name:
   const known = isMissing(domainEmails) ? [] : domainEmails;
   const staff = new Map<string, StaffMember>();
   for (const person of extraction?.staff ?? []) {
-    const key = personKey(person.name);
+    // Page text: what is not a person's name never reaches a query (see src/lib/staff-text.ts).
+    const checked = checkedStaff(ctx, person.name, person.title);
+    if (!checked) continue;
+    const key = personKey(checked.name);
     if (!key || staff.has(key)) continue;
     const email = person.email?.toLowerCase().trim() ?? null;
     staff.set(key, {
-      name: person.name.trim(),
-      ...splitName(person.name.trim()),
-      title: person.title.trim(),
+      name: checked.name,
+      ...splitName(checked.name),
+      title: checked.title,
       // An address printed on the page counts only when it is at the course's own domain.
       page_email: email && emailDomain(email) && sameSite(emailDomain(email)!, input.domain) ? email : null,
       page_phone: person.phone,
@@ -157,10 +174,12 @@ export async function extractCourseData(ctx: AgentContext, input: { course_name:
   if (staff.size === 0) {
     for (const person of known) {
       if (!person.first_name || !person.last_name || !TARGET_ROLE.test(person.position ?? "")) continue;
-      const name = `${person.first_name} ${person.last_name}`;
-      const key = personKey(name);
+      // Hunter's names and positions are scraped from the web too: the same check.
+      const checked = checkedStaff(ctx, `${person.first_name} ${person.last_name}`, person.position);
+      if (!checked) continue;
+      const key = personKey(checked.name);
       if (staff.has(key)) continue;
-      staff.set(key, { name, first_name: person.first_name, last_name: person.last_name, title: person.position ?? "", page_email: null, page_phone: null, source: "hunter" });
+      staff.set(key, { name: checked.name, ...splitName(checked.name), title: checked.title, page_email: null, page_phone: null, source: "hunter" });
     }
   }
   return {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { personKey } from "../lib/person-key.ts";
+import { personForQuery } from "../lib/staff-text.ts";
 import type { DomainEmail } from "../providers/hunter.ts";
 import { type AgentContext, emailDomain, isMissing, sameSite } from "./agent-context.ts";
 import type { StaffMember } from "./a2-data-extractor.ts";
@@ -56,12 +57,14 @@ export async function findEmailAndLinkedIn(
   }
   if (!out.email && person.page_email) out = { ...out, email: person.page_email, email_source: "website" };
 
-  if (!out.email && !out.linkedin_url && perplexity) {
+  // The query names the person only as src/lib/staff-text.ts allows (Perplexity's calls carry web_search).
+  const asked = personForQuery(person.name, person.title);
+  if (!out.email && !out.linkedin_url && perplexity && asked) {
     const research = await ctx.call(label("research", "perplexity"), () =>
       perplexity.research({
         schemaName: "ContactEmail",
         instructions: "You find published work contact details of golf course staff. Use null when not found; never guess an address.",
-        query: `Work email address and LinkedIn profile of ${person.name}, ${person.title} at ${input.course_name} (${domain}).`,
+        query: `Work email address and LinkedIn profile of ${asked.name}, ${asked.title} at ${input.course_name} (${domain}).`,
         schema: Research,
       }),
     );

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { normalizePhone } from "../lib/phone.ts";
+import { personForQuery } from "../lib/staff-text.ts";
 import { type AgentContext, isMissing } from "./agent-context.ts";
 import type { StaffMember } from "./a2-data-extractor.ts";
 import { recordGuard, repairGuards } from "./output-guards.ts";
@@ -30,12 +31,14 @@ export async function findPhone(
   if (course) return { phone: course, phone_type: "course", phone_source: "course_website" };
 
   const perplexity = ctx.providers.perplexity;
-  if (!perplexity) return { phone: null, phone_type: null, phone_source: null };
+  // The query names the person only as src/lib/staff-text.ts allows (Perplexity's calls carry web_search).
+  const asked = personForQuery(input.person.name, input.person.title);
+  if (!perplexity || !asked) return { phone: null, phone_type: null, phone_source: null };
   const research = await ctx.call({ step: `A5.research:${input.key}`, agent: "A5", provider: "perplexity", contact: input.person.name }, () =>
     perplexity.research({
       schemaName: "ContactPhone",
       instructions: "You find published phone numbers of golf course staff. Use null when none is published.",
-      query: `Direct phone number of ${input.person.name}, ${input.person.title} at ${input.course_name}.`,
+      query: `Direct phone number of ${asked.name}, ${asked.title} at ${input.course_name}.`,
       schema: Research,
     }),
   );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { personForQuery } from "../lib/staff-text.ts";
 import { type AgentContext, isMissing } from "./agent-context.ts";
 import type { StaffMember } from "./a2-data-extractor.ts";
 import { linkedinProfile } from "./a3-email-linkedin.ts";
@@ -27,12 +28,14 @@ export async function findContactBackground(
 ): Promise<BackgroundOutput> {
   const empty: BackgroundOutput = { tenure_years: null, previous_clubs: [], background_summary: null, linkedin_url: null, sources: [] };
   const perplexity = ctx.providers.perplexity;
-  if (!perplexity) return empty;
+  // The query names the person only as src/lib/staff-text.ts allows (Perplexity's calls carry web_search).
+  const asked = personForQuery(input.person.name, input.person.title);
+  if (!perplexity || !asked) return empty;
   const research = await ctx.call({ step: `A6.5.research:${input.key}`, agent: "A6.5", provider: "perplexity", contact: input.person.name }, () =>
     perplexity.research({
       schemaName: "ContactBackground",
       instructions: "You research golf industry professionals' careers. Use null or an empty list when not found.",
-      query: `Career background of ${input.person.name}, ${input.person.title} at ${input.course_name} (${input.state}): years in role, previous clubs, LinkedIn profile.`,
+      query: `Career background of ${asked.name}, ${asked.title} at ${input.course_name} (${input.state}): years in role, previous clubs, LinkedIn profile.`,
       schema: Research,
     }),
   );

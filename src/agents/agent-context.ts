@@ -24,7 +24,11 @@ export type GuardName =
   | "too_few_starters"
   | "tied_opportunities"
   | "boilerplate"
-  | "segment_echo";
+  | "segment_echo"
+  /** A staff "name" that is not a person's (a link, an instruction, markup, too long): the entry is dropped. */
+  | "not_a_person"
+  /** A staff title carrying a link, an address or an instruction: the title is left empty. */
+  | "title_dropped";
 
 /** One guard that fired, as the run records it (`enrichment_runs.guards`). */
 export interface OutputGuard {

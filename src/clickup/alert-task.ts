@@ -5,6 +5,7 @@ import { ALERT_CAUSES, type AlertRecord } from "../store/alerts.ts";
 import type { ClickUpCall } from "./call.ts";
 import type { ClickUpClient } from "./client.ts";
 import type { ClickUpSettings } from "./config.ts";
+import { escapeMarkdown as md } from "../lib/markdown.ts";
 
 type AlertsSettings = NonNullable<ClickUpSettings["alerts"]>;
 
@@ -32,16 +33,17 @@ export function formatDuration(seconds: number): string {
 export function alertDescription(alert: AlertRecord, appUrl: string | undefined): string {
   const link = alertLink(alert.link, appUrl);
   const lines = [
-    `**${ALERT_CAUSES[alert.cause].title}** (${alert.severity}) — ${alert.subject}`,
+    `**${ALERT_CAUSES[alert.cause].title}** (${alert.severity}) — ${md(alert.subject)}`,
     "",
-    alert.message,
+    // Messages quote errors, which can quote a provider's or a page's text: escaped for markdown.
+    md(alert.message),
     "",
     `- Occurrences: ${alert.count}`,
     `- First seen: ${alert.first_seen_at}`,
     `- Last seen: ${alert.last_seen_at}`,
     ...(link ? [`- Details: ${link}`] : []),
-    ...(alert.retry ? [`- Retry: ${alert.retry}`] : []),
-    ...Object.entries(alert.details).map(([k, v]) => `- ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`),
+    ...(alert.retry ? [`- Retry: ${md(alert.retry)}`] : []),
+    ...Object.entries(alert.details).map(([k, v]) => `- ${md(k)}: ${md(typeof v === "string" ? v : JSON.stringify(v))}`),
     "",
     alert.status === "open" ? "This task closes itself when the cause clears." : `Cleared ${alert.closed_at ?? ""} after ${formatDuration(alert.duration_seconds)}.`,
   ];

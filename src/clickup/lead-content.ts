@@ -1,11 +1,14 @@
 /**
  * What a lead task says: its name, its description (the seed's "Pre-Written Conversation Starters",
  * the course intel and the sources) and its custom field values by the app's field keys. Pure
- * functions: the writer diffs these against what it last wrote.
+ * functions: the writer diffs these against what it last wrote. Every value from the web (names,
+ * titles, research text, sources) is escaped for markdown (src/lib/markdown.ts): it shows as text,
+ * never as a link or formatting.
  */
 import type { Segment } from "../lib/segment.ts";
 import type { LeadFieldKey } from "./config.ts";
 import type { ContactProfile } from "../store/records.ts";
+import { escapeMarkdown as md, markdownUrl } from "../lib/markdown.ts";
 
 export interface LeadCourse {
   course_name: string;
@@ -48,7 +51,7 @@ const SEGMENT_LABEL: Record<Segment, string> = { "high-end": "High-End", budget:
 export function segmentInWords(intel: Pick<LeadIntel, "segment" | "segment_confidence" | "segment_reasoning">, withReasoning = true): string {
   const reasoning = intel.segment_reasoning?.trim() ?? "";
   const restated = reasoning.replace(/\b(?:segment|both|high[\s-]*end|budget|and)\b/gi, "").replace(/[\W_]+/g, "") === "";
-  return `${SEGMENT_LABEL[intel.segment]} (${intel.segment_confidence}/10)${withReasoning && !restated ? ` — ${reasoning}` : ""}`;
+  return `${SEGMENT_LABEL[intel.segment]} (${intel.segment_confidence}/10)${withReasoning && !restated ? ` — ${md(reasoning)}` : ""}`;
 }
 
 export function humanizeOpportunity(key: string): string {
@@ -67,8 +70,9 @@ export function internationalPhone(e164: string | null): string | null {
   return us ? `+1 ${us[1]} ${us[2]} ${us[3]}` : e164;
 }
 
+/** A task name is plain text in ClickUp (not markdown): one line, no control characters. */
 export function leadTaskName(contact: LeadContact, course: LeadCourse): string {
-  return `${contact.name} - ${contact.title || "Staff"} | ${course.course_name}`;
+  return `${contact.name} - ${contact.title || "Staff"} | ${course.course_name}`.replace(/[\u0000-\u001f\u007f]+/g, " ");
 }
 
 export function leadFieldValues(contact: LeadContact, course: LeadCourse, intel: LeadIntel | null, segmentOptionIds: Partial<Record<Segment, string>>): LeadFieldValues {
@@ -153,9 +157,11 @@ export function mailboxNotes(contact: LeadContact): string[] {
   const box = contact.mailbox;
   if (!contact.email || !box || (!box.role && !box.shared_with.length)) return [];
   const lines = ["## Before You Write"];
-  if (box.role) lines.push(`- **Role address:** ${contact.email} is a general mailbox (${contact.email.slice(0, contact.email.lastIndexOf("@") + 1)}), not ${contact.name}'s own: whoever reads it may answer, and it may not reach ${contact.name} at all.`);
+  const name = md(contact.name);
+  if (box.role) lines.push(`- **Role address:** ${md(contact.email)} is a general mailbox (${md(contact.email.slice(0, contact.email.lastIndexOf("@") + 1))}), not ${name}'s own: whoever reads it may answer, and it may not reach ${name} at all.`);
   if (box.shared_with.length) {
-    const others = box.shared_with.length > 1 ? `${box.shared_with.slice(0, -1).join(", ")} and ${box.shared_with[box.shared_with.length - 1]}` : box.shared_with[0];
+    const shared = box.shared_with.map(md);
+    const others = shared.length > 1 ? `${shared.slice(0, -1).join(", ")} and ${shared[shared.length - 1]}` : shared[0];
     const many = box.shared_with.length > 1;
     lines.push(`- **Shared address:** ${others} ${many ? "have" : "has"} the same address, on ${many ? "their own lead tasks" : "their own lead task"}. An email to it reaches all of them: write once, not to each.`);
   }
@@ -167,26 +173,27 @@ export function leadDescription(contact: LeadContact, course: LeadCourse, intel:
   const lines: string[] = [...mailboxNotes(contact)];
   if (intel) {
     lines.push("## Pre-Written Conversation Starters");
-    intel.conversation_starters.forEach((s, i) => lines.push(`${i + 1}. [${s.score}/10] "${s.text}"`));
+    intel.conversation_starters.forEach((s, i) => lines.push(`${i + 1}. [${s.score}/10] "${md(s.text)}"`));
     lines.push("", "## Course Intel");
     lines.push(`- **Segment:** ${segmentInWords(intel)}`);
     lines.push(`- **Top opportunities:** ${topOpportunities(intel.opportunities).slice(0, 3).map(([k, v]) => `${humanizeOpportunity(k)} (${v}/10)`).join(", ")}`);
     if (course.water_hazard_count !== null) lines.push(`- **Water hazards:** ${course.water_hazard_count} (${course.water_hazard_confidence ?? "unknown"} confidence)`);
-    lines.push(`- ${intel.summary}`);
+    lines.push(`- ${md(intel.summary)}`);
   } else {
     lines.push("## Course Intel", "Not available for this run (see the run's job for why).");
   }
   lines.push("", "## Contact");
   const boxNote = contact.mailbox ? [contact.mailbox.role ? "role address" : null, contact.mailbox.shared_with.length ? "shared" : null].filter(Boolean).join(", ") : "";
-  lines.push(`- **Email:** ${contact.email ? `${contact.email}${contact.email_status ? ` (${contact.email_status})` : ""}${boxNote ? ` — ${boxNote}` : ""}` : "not found"}`);
+  lines.push(`- **Email:** ${contact.email ? `${md(contact.email)}${contact.email_status ? ` (${md(contact.email_status)})` : ""}${boxNote ? ` — ${boxNote}` : ""}` : "not found"}`);
   lines.push(`- **Phone:** ${internationalPhone(contact.phone) ?? "not found"}${contact.phone_source ? ` (${contact.phone_source.replace(/_/g, " ")})` : ""}`);
-  if (contact.linkedin_url) lines.push(`- **LinkedIn:** ${contact.linkedin_url}`);
+  const linkedin = markdownUrl(contact.linkedin_url);
+  if (linkedin) lines.push(`- **LinkedIn:** ${linkedin}`);
   if (contact.tenure_years !== null) lines.push(`- **Tenure:** ${contact.tenure_years} years`);
-  if (contact.previous_clubs.length) lines.push(`- **Previous clubs:** ${contact.previous_clubs.join(", ")}`);
+  if (contact.previous_clubs.length) lines.push(`- **Previous clubs:** ${contact.previous_clubs.map(md).join(", ")}`);
   const sources = [course.website, ...contact.sources].filter((s): s is string => !!s);
   if (sources.length) {
     lines.push("", "## Sources");
-    for (const source of [...new Set(sources)]) lines.push(`- ${source}`);
+    for (const source of [...new Set(sources)]) lines.push(`- ${markdownUrl(source) ?? md(source)}`);
   }
   return lines.join("\n");
 }
@@ -210,14 +217,14 @@ export function intakeSummary(input: {
   contacts: { name: string; title: string; email: string | null; task_url: string | null }[];
 }): string {
   const { course, intel } = input;
-  const lines = [`## ${course.course_name}, ${course.state}`];
-  lines.push(`- **Website:** ${course.website ?? "not found"}`);
+  const lines = [`## ${md(course.course_name)}, ${md(course.state)}`];
+  lines.push(`- **Website:** ${markdownUrl(course.website) ?? "not found"}`);
   if (intel) lines.push(`- **Segment:** ${segmentInWords(intel, false)}`);
   lines.push(`- **Water hazards:** ${course.water_hazard_count ?? "unknown"}${course.water_hazard_confidence ? ` (${course.water_hazard_confidence} confidence)` : ""}`);
   if (input.status === "partial") lines.push("- **Note:** some lookups did not complete; the job lists which.");
   lines.push("", `### Contacts (${input.contacts.length})`);
   for (const c of input.contacts) {
-    const who = `${c.name} — ${c.title}${c.email ? ` (${c.email})` : ""}`;
+    const who = `${md(c.name)} — ${md(c.title)}${c.email ? ` (${md(c.email)})` : ""}`;
     lines.push(`- ${c.task_url ? `[${who}](${c.task_url})` : who}`);
   }
   return lines.join("\n");

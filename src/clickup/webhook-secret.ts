@@ -9,9 +9,14 @@
 //   accepts the stored secret (refusing it would refuse every real delivery, ClickUp would mark the
 //   webhook failing and intake tasks would stay `new`), /health reports the error and the route's
 //   status says so, and the logs say it at error level once per isolate.
+//
+// The stored secret is read through the settings cache; when that read fails (the database is down,
+// or slower than SETTINGS_READ_BUDGET_MS) the last stored secret this isolate read is used, so a
+// database blip never turns ClickUp's deliveries away (CLICKUP_WEBHOOK_SECRET is accepted as always).
 import type { AppConfig } from "../env.ts";
 import type { Logger } from "../lib/log.ts";
-import type { ClickUpRunContext } from "./run-context.ts";
+import { createStore } from "../store/index.ts";
+import { cachedClickUpContext, type ClickUpRunContext } from "./run-context.ts";
 
 /** Where an accepted secret comes from: the settings `npm run clickup:setup` stored, or CLICKUP_WEBHOOK_SECRET. */
 export type WebhookSecretSource = "stored" | "configured";
@@ -28,9 +33,18 @@ export interface WebhookSecrets {
   webhook_id: string | null;
 }
 
-/** `context` null: the stored settings could not be read. */
-export function webhookSecrets(configured: string | undefined, context: ClickUpRunContext | null): WebhookSecrets {
-  const stored = context?.settings?.webhook.secret;
+/** The stored secret last read in this isolate (one database per deployment). */
+let lastStoredSecret: string | null = null;
+
+/**
+ * `context` null: the stored settings could not be read (or there is no database); with a database
+ * configured, the last stored secret read is then still accepted (a webhook re-created meanwhile is
+ * picked up by the next read that succeeds).
+ */
+export function webhookSecrets(configured: string | undefined, context: ClickUpRunContext | null, databaseConfigured = true): WebhookSecrets {
+  const read = context?.settings?.webhook.secret;
+  if (read) lastStoredSecret = read;
+  const stored = context === null ? (databaseConfigured ? (lastStoredSecret ?? undefined) : undefined) : read;
   const accepted: WebhookSecrets["accepted"] = [];
   if (stored) accepted.push({ source: "stored", secret: stored });
   if (configured && configured !== stored) accepted.push({ source: "configured", secret: configured });
@@ -41,6 +55,37 @@ export function webhookSecrets(configured: string | undefined, context: ClickUpR
     mismatch: !!configured && !!stored && configured !== stored,
     webhook_id: context?.settings?.webhook.id ?? null,
   };
+}
+
+/** How long the webhook route waits for the stored settings before going on without them (ClickUp allows 7 s for the whole answer). */
+export const SETTINGS_READ_BUDGET_MS = 3_000;
+
+/** The stored settings as the webhook route sees them: `unavailable` when the read failed or ran out of time. */
+export interface WebhookSettings {
+  context: ClickUpRunContext | null;
+  unavailable: boolean;
+}
+
+/** Reads the stored settings (cached a minute) within a time budget; never throws. */
+export async function webhookSettings(config: AppConfig, log: Logger, budgetMs = SETTINGS_READ_BUDGET_MS): Promise<WebhookSettings> {
+  if (!config.providers.database.configured) return { context: null, unavailable: false };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), budgetMs);
+    });
+    const read = await Promise.race([cachedClickUpContext(config, () => createStore(config)), late]);
+    if (read === "late") {
+      log.warn("clickup_settings_unavailable", { reason: `no answer within ${budgetMs} ms` });
+      return { context: null, unavailable: true };
+    }
+    return { context: read, unavailable: false };
+  } catch (error) {
+    log.warn("clickup_settings_unavailable", { error });
+    return { context: null, unavailable: true };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export const SECRET_MISMATCH =

@@ -34,7 +34,7 @@ export class AlertDelivery extends WorkflowEntrypoint<Env, AlertDeliveryParams> 
   override async run(event: Readonly<WorkflowEvent<AlertDeliveryParams>>, step: WorkflowStep): Promise<AlertDeliveryOutcome> {
     const { alert_id: alertId, kind } = event.payload;
     const config = configFor(this.env);
-    const log = createLogger(config.env.LOG_LEVEL, { component: "alert_delivery", alert_id: alertId, kind, instance_id: event.instanceId });
+    const log = createLogger(config.env.LOG_LEVEL, { component: "alert_delivery", alert_id: alertId, kind, instance_id: event.instanceId }, config.secrets);
     const store = () => createStore(config);
     const load = (name: string) => step.do(name, DB_STEP, async () => ((await listAlerts(store(), { id: alertId }))[0] ?? null) as Rpc.Serializable<AlertRecord | null>) as Promise<AlertRecord | null>;
     let alert = await load("load_alert");

@@ -45,7 +45,7 @@ export class ApplyCorrections extends WorkflowEntrypoint<Env, ApplyCorrectionsPa
   override async run(event: Readonly<WorkflowEvent<ApplyCorrectionsParams>>, step: WorkflowStep): Promise<ApplyCorrectionsOutcome> {
     const input = event.payload;
     const config = configFor(this.env);
-    const log = createLogger(config.env.LOG_LEVEL, { component: "apply_corrections", task_id: input.task_id, source: input.source });
+    const log = createLogger(config.env.LOG_LEVEL, { component: "apply_corrections", task_id: input.task_id, source: input.source }, config.secrets);
     const call = clickUpSteps({ step, config, env: this.env });
     if (!call) return { applied: 0, refused: 0, skipped: [], reason: "ClickUp is not configured" };
     const clickup = await step.do("clickup_context", DB_STEP, () => loadClickUpContext(createStore(config)));

@@ -40,7 +40,7 @@ export class CourseCoordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.log = createLogger(configFor(env).env.LOG_LEVEL, { component: "course_coordinator" });
+    this.log = createLogger(configFor(env).env.LOG_LEVEL, { component: "course_coordinator" }, configFor(env).secrets);
     this.watchdog = new RunWatchdog({
       env, log: this.log, sql: this.sql, storage: ctx.storage,
       activeJob: () => this.activeJob(),

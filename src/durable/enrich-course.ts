@@ -52,7 +52,7 @@ export class EnrichCourse extends WorkflowEntrypoint<Env, EnrichCourseParams> {
   override async run(event: Readonly<WorkflowEvent<EnrichCourseParams>>, step: WorkflowStep): Promise<RunOutcome> {
     const params = event.payload;
     const config = configFor(this.env);
-    const log = createLogger(config.env.LOG_LEVEL, { component: "enrich_course", job_id: params.job_id, course_name: params.course.course_name });
+    const log = createLogger(config.env.LOG_LEVEL, { component: "enrich_course", job_id: params.job_id, course_name: params.course.course_name }, config.secrets);
     const coordinator = this.env.COURSE_COORDINATOR.get(this.env.COURSE_COORDINATOR.idFromName(params.coordinator_key));
     const ledger = new RunLedger(config.env.SPEND_CAP_USD);
     const startedAt = event.timestamp.getTime();

@@ -44,7 +44,7 @@ export class FreshnessSweep extends WorkflowEntrypoint<Env, FreshnessSweepParams
   override async run(event: Readonly<WorkflowEvent<FreshnessSweepParams>>, step: WorkflowStep): Promise<FreshnessSweepOutcome> {
     const { sweep_id: sweepId, part } = event.payload;
     const config = configFor(this.env);
-    const log = createLogger(config.env.LOG_LEVEL, { component: "freshness_sweep", sweep_id: sweepId, instance_id: event.instanceId });
+    const log = createLogger(config.env.LOG_LEVEL, { component: "freshness_sweep", sweep_id: sweepId, instance_id: event.instanceId }, config.secrets);
     const store = () => createStore(config);
     const dbStep = <T>(name: string, fn: () => Promise<T>): Promise<T> =>
       step.do(name, DB_STEP, async () => {

@@ -20,7 +20,7 @@ export class OutreachEventEffects extends WorkflowEntrypoint<Env, OutreachEventP
   override async run(event: Readonly<WorkflowEvent<OutreachEventParams>>, step: WorkflowStep): Promise<{ written: boolean; reason?: string }> {
     const input = event.payload;
     const config = configFor(this.env);
-    const log = createLogger(config.env.LOG_LEVEL, { component: "outreach_event_effects", task_id: input.task_id, kind: input.kind });
+    const log = createLogger(config.env.LOG_LEVEL, { component: "outreach_event_effects", task_id: input.task_id, kind: input.kind }, config.secrets);
     const call = clickUpSteps({ step, config, env: this.env });
     if (!call) return { written: false, reason: "ClickUp is not configured" };
     const clickup = await step.do("clickup_context", DB_STEP, () => loadClickUpContext(createStore(config)));

@@ -48,7 +48,7 @@ export class OutreachSequence extends WorkflowEntrypoint<Env, OutreachSequencePa
   override async run(event: Readonly<WorkflowEvent<OutreachSequenceParams>>, step: WorkflowStep): Promise<OutreachSequenceOutcome> {
     const { task_id: taskId } = event.payload;
     const config = configFor(this.env);
-    const log = createLogger(config.env.LOG_LEVEL, { component: "outreach_sequence", task_id: taskId, instance_id: event.instanceId });
+    const log = createLogger(config.env.LOG_LEVEL, { component: "outreach_sequence", task_id: taskId, instance_id: event.instanceId }, config.secrets);
     const call = clickUpSteps({ step, config, env: this.env });
     if (!call) {
       log.error("outreach_not_started", { alert: "admin", reason: "CLICKUP_API_TOKEN is not set" });

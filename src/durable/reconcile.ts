@@ -21,7 +21,7 @@ const DB_STEP: WorkflowStepConfig = { retries: { limit: 4, delay: "2 seconds", b
 export class Reconcile extends WorkflowEntrypoint<Env, ReconcileParams> {
   override async run(event: Readonly<WorkflowEvent<ReconcileParams>>, step: WorkflowStep): Promise<ReconcileSummary> {
     const config = configFor(this.env);
-    const log = createLogger(config.env.LOG_LEVEL, { component: "reconcile", instance_id: event.instanceId, trigger: event.payload.trigger });
+    const log = createLogger(config.env.LOG_LEVEL, { component: "reconcile", instance_id: event.instanceId, trigger: event.payload.trigger }, config.secrets);
     const store = () => createStore(config);
     const call = clickUpSteps({ step, config, env: this.env });
     const context = call ? await step.do("clickup_context", DB_STEP, () => loadClickUpContext(store())) : null;

@@ -60,7 +60,7 @@ export class ResolveIntakeTask extends WorkflowEntrypoint<Env, ResolveIntakePara
   override async run(event: Readonly<WorkflowEvent<ResolveIntakeParams>>, step: WorkflowStep): Promise<ResolveIntakeOutcome> {
     const taskId = event.payload.task_id;
     const config = configFor(this.env);
-    const log = createLogger(config.env.LOG_LEVEL, { component: "resolve_intake_task", task_id: taskId });
+    const log = createLogger(config.env.LOG_LEVEL, { component: "resolve_intake_task", task_id: taskId }, config.secrets);
     const call = clickUpSteps({ step, config, env: this.env });
     if (!call) {
       log.error("intake_task_not_read", { alert: "admin", reason: "CLICKUP_API_TOKEN is not set" });

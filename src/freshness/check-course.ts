@@ -5,6 +5,7 @@ import { extractCourseData, type ExtractorOutput } from "../agents/a2-data-extra
 import { type AgentContext, domainOf, isMissing } from "../agents/agent-context.ts";
 import type { Logger } from "../lib/log.ts";
 import { personStepKey } from "../lib/person-key.ts";
+import { personForQuery } from "../lib/staff-text.ts";
 import { normalizePhone } from "../lib/phone.ts";
 import type { Store } from "../store/index.ts";
 import { FreshnessResearch, type FreshnessVerdict, listedOnPage, type PageReading, pageVerdict, researchVerdict, successorOf, unknown } from "./decide.ts";
@@ -78,8 +79,10 @@ async function checkContact(deps: CourseCheckDeps, course: SweepCourse, page: Pa
   }
 
   let verdict: FreshnessVerdict | "ask" = pageVerdict(page, contact, emailStatus);
+  const asked = personForQuery(contact.full_name, contact.title);
   if (verdict === "ask") {
-    if (!perplexity) verdict = unknown("the staff page does not settle it and research (Perplexity) is not configured");
+    if (!asked) verdict = unknown("the name on file is not one research may be asked about (it carries a link, markup or an instruction)");
+    else if (!perplexity) verdict = unknown("the staff page does not settle it and research (Perplexity) is not configured");
     else if (deps.capReached()) return "skipped";
     else {
       const research = await deps.agents.call({ step: `A8.research:${key}`, agent: "A8", provider: "perplexity", contact: contact.full_name }, () =>
@@ -88,7 +91,7 @@ async function checkContact(deps: CourseCheckDeps, course: SweepCourse, page: Pa
           instructions:
             "You check whether golf course staff still hold their role. Answer from published sources only (club pages, news, association listings); " +
             "use null when the sources do not say. Never guess: a person is only 'left' when a source says so, and evidence_url is that source.",
-          query: researchQuery(course, contact),
+          query: researchQuery(course, contact, asked),
           schema: FreshnessResearch,
         }),
       );
@@ -137,10 +140,8 @@ async function checkContact(deps: CourseCheckDeps, course: SweepCourse, page: Pa
   return "recorded";
 }
 
-/** Names and titles come from page text: clipped, and the LinkedIn URL is a hint for the search, never scraped. */
-function researchQuery(course: SweepCourse, contact: SweepContact): string {
-  const name = contact.full_name.replace(/[^\p{L} .'-]/gu, " ").replace(/\s+/g, " ").trim().slice(0, 80);
-  const title = (contact.title ?? "staff member").replace(/[^\p{L}\p{N} .,'&/-]/gu, " ").replace(/\s+/g, " ").trim().slice(0, 80);
+/** Names and titles come from page text: checked (`personForQuery`), and the LinkedIn URL is a hint for the search, never scraped. */
+function researchQuery(course: SweepCourse, contact: SweepContact, { name, title }: { name: string; title: string }): string {
   const site = course.website ? domainOf(course.website) : null;
   const hint = contact.linkedin_url ? ` Their LinkedIn profile, as a hint only: ${contact.linkedin_url}.` : "";
   return `Is ${name} still ${title} at ${course.course_name} (${site ? `${site}, ` : ""}${course.state})? If not, where do they work now, and who replaced them?${hint}`;

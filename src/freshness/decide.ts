@@ -3,6 +3,7 @@
 import { z } from "zod";
 import type { StaffMember } from "../agents/a2-data-extractor.ts";
 import { personKey } from "../lib/person-key.ts";
+import { isPersonName, jobTitle } from "../lib/staff-text.ts";
 
 /** The one research question, asked only when the staff page does not settle it. */
 export const FreshnessResearch = z.object({
@@ -65,8 +66,9 @@ export function researchVerdict(answer: FreshnessResearch, sources: string[]): F
       evidence_url: evidenceUrl,
       now_at: answer.current_employer ? clean(answer.current_employer) : null,
       now_title: answer.current_title ? clean(answer.current_title) : null,
-      replacement_name: answer.replacement_name ? clean(answer.replacement_name) : null,
-      replacement_title: answer.replacement_title ? clean(answer.replacement_title) : null,
+      // The successor's name and title go into the next research queries: checked like page text.
+      replacement_name: answer.replacement_name && isPersonName(answer.replacement_name) ? clean(answer.replacement_name) : null,
+      replacement_title: answer.replacement_title ? jobTitle(answer.replacement_title).title || null : null,
     };
   }
   return unknown(answer.still_at_club === false ? "research says they left but gives no source" : "research could not tell");
@@ -88,7 +90,7 @@ export function successorOf(
   onFile: { full_name: string }[],
 ): { name: string; title: string; listed: StaffMember | null } | null {
   const known = new Set([left.full_name, ...onFile.map((c) => c.full_name)].map(personKey));
-  const named = verdict.replacement_name && plausibleName(verdict.replacement_name) ? verdict.replacement_name : null;
+  const named = verdict.replacement_name && isPersonName(verdict.replacement_name) ? verdict.replacement_name : null;
   if (named && !known.has(personKey(named))) {
     const listed = listedOnPage(page, named) ?? null;
     if (listed || !page.readable) return { name: named, title: listed?.title || verdict.replacement_title || left.title || "", listed };
@@ -97,12 +99,6 @@ export function successorOf(
   const role = left.title.trim().toLowerCase();
   const sameRole = page.staff.filter((s) => s.title.trim().toLowerCase() === role && !known.has(personKey(s.name)));
   return sameRole.length === 1 ? { name: sameRole[0]!.name, title: sameRole[0]!.title, listed: sameRole[0]! } : null;
-}
-
-/** Letters, spaces and .'- only, 3 to 80 characters: what a person's name looks like (never page instructions). */
-export function plausibleName(name: string): boolean {
-  const n = name.trim();
-  return n.length >= 3 && n.length <= 80 && /^[\p{L}][\p{L} .'-]*$/u.test(n) && n.includes(" ");
 }
 
 function clean(text: string): string {

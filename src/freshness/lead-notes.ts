@@ -1,4 +1,6 @@
 // What a rep reads on a lead task after a freshness check (plain sentences; the ClickUp writer posts them).
+// Names, employers, titles and page values come from the web: escaped for markdown.
+import { escapeMarkdown as md, markdownUrl } from "../lib/markdown.ts";
 import type { SweepCheck } from "./freshness.types.ts";
 
 /** The value a check changed a field to (the staff page's new email or phone), if any. */
@@ -12,11 +14,12 @@ export function freshnessNote(check: SweepCheck, successorTaskUrl: string | null
   const day = check.checked_at.slice(0, 10);
   const lines: string[] = [];
   if (check.outcome === "left") {
-    const where = check.now_at ? ` They are now ${check.now_title ? `${check.now_title} at ` : "at "}${check.now_at}.` : "";
-    lines.push(`${check.full_name} has left ${check.course_name} (freshness check ${day}).${where}`);
-    if (check.evidence_url) lines.push(`Source: ${check.evidence_url}`);
-    if (successorTaskUrl) lines.push(`Their successor${check.replacement_name ? `, ${check.replacement_name},` : ""} has a new lead task: ${successorTaskUrl}`);
-    else if (check.replacement_name) lines.push(`Their successor may be ${check.replacement_name}; no lead task could be created yet.`);
+    const where = check.now_at ? ` They are now ${check.now_title ? `${md(check.now_title)} at ` : "at "}${md(check.now_at)}.` : "";
+    lines.push(`${md(check.full_name)} has left ${md(check.course_name)} (freshness check ${day}).${where}`);
+    const source = markdownUrl(check.evidence_url);
+    if (source) lines.push(`Source: ${source}`);
+    if (successorTaskUrl) lines.push(`Their successor${check.replacement_name ? `, ${md(check.replacement_name)},` : ""} has a new lead task: ${successorTaskUrl}`);
+    else if (check.replacement_name) lines.push(`Their successor may be ${md(check.replacement_name)}; no lead task could be created yet.`);
     lines.push("Any email sequence to them was stopped.");
   }
   if (check.email_invalidated) {
@@ -29,10 +32,10 @@ export function freshnessNote(check: SweepCheck, successorTaskUrl: string | null
   }
   const newEmail = changedTo(check, "email");
   const newPhone = changedTo(check, "phone");
-  if (newEmail || newPhone) lines.push(`The course's staff page now shows ${[newEmail && `email ${newEmail}`, newPhone && `phone ${newPhone}`].filter(Boolean).join(" and ")}; the lead was updated.`);
+  if (newEmail || newPhone) lines.push(`The course's staff page now shows ${[newEmail && `email ${md(newEmail)}`, newPhone && `phone ${md(newPhone)}`].filter(Boolean).join(" and ")}; the lead was updated.`);
   for (const [field, value] of Object.entries(check.suggestions)) {
     if (field === "email" && value === null) continue;
-    lines.push(`Suggestion: the staff page now shows ${field} "${String(value)}"; your value is kept. Change the field yourself if the new one is right.`);
+    lines.push(`Suggestion: the staff page now shows ${md(field)} "${md(String(value))}"; your value is kept. Change the field yourself if the new one is right.`);
   }
   return lines.length ? lines.join("\n") : null;
 }

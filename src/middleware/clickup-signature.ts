@@ -2,7 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
 import type { HonoEnv } from "../app-types.ts";
 import { type DeliveryOutcome, recordWebhookDelivery } from "../clickup/webhook-deliveries.ts";
-import { reportSecretMismatchOnce, type WebhookSecretSource, webhookSecrets } from "../clickup/webhook-secret.ts";
+import { reportSecretMismatchOnce, type WebhookSecretSource, webhookSecrets, webhookSettings } from "../clickup/webhook-secret.ts";
 import { verifyHmacSha256Hex } from "../lib/crypto.ts";
 import { AppError } from "../lib/errors.ts";
 import { createStore } from "../store/index.ts";
@@ -10,13 +10,18 @@ import { createStore } from "../store/index.ts";
 /**
  * ClickUp signs each delivery: `X-Signature` = hex HMAC-SHA256 of the raw body with the webhook's
  * secret. Checked over the exact bytes, before anything parses them, against the secrets the rule in
- * src/clickup/webhook-secret.ts accepts (setup's stored secret, and CLICKUP_WEBHOOK_SECRET). Every
- * delivery's outcome (accepted: answered 2xx; refused: anything else) is recorded for /health.
+ * src/clickup/webhook-secret.ts accepts (setup's stored secret, and CLICKUP_WEBHOOK_SECRET); the
+ * settings read is bounded and its failure falls back to the last stored secret read, so the check
+ * never waits on a database that is down. The settings read is handed to the handler
+ * (`clickupWebhookSettings`). Every delivery's outcome (accepted: answered 2xx; refused: anything
+ * else) is recorded for /health.
  */
 export function clickupSignature() {
   return createMiddleware<HonoEnv>(async (c, next) => {
     const { config, log } = c.var;
-    const secrets = webhookSecrets(config.env.CLICKUP_WEBHOOK_SECRET, await c.var.clickupContext());
+    const settings = await webhookSettings(config, log);
+    c.set("clickupWebhookSettings", settings);
+    const secrets = webhookSecrets(config.env.CLICKUP_WEBHOOK_SECRET, settings.context, config.providers.database.configured);
     reportSecretMismatchOnce(config, log, secrets);
     let signedWith: WebhookSecretSource;
     try {

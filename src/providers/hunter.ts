@@ -61,8 +61,14 @@ export interface HunterClient {
 /** Hunter v2: email-finder, domain-search and email-verifier. Flat-rate: requests are counted, not priced. */
 export function createHunterClient(opts: { apiKey: string; baseUrl: string; timeoutMs?: number; verifyPolls?: number; pollDelayMs?: number }): HunterClient {
   const get = <S extends z.ZodType>(path: string, params: Record<string, string>, schema: S, acceptStatuses?: number[]) => {
-    const query = new URLSearchParams({ ...params, api_key: opts.apiKey });
-    return providerFetch({ provider: "hunter", url: `${opts.baseUrl}${path}?${query}`, timeoutMs: opts.timeoutMs ?? 20_000, ...(acceptStatuses ? { acceptStatuses } : {}) }, schema);
+    // The key goes in the X-API-KEY header, one of the three ways Hunter documents
+    // (https://hunter.io/api-documentation/v2#authentication), never the `api_key` query: a URL lands
+    // in traces and proxy logs.
+    const query = new URLSearchParams(params);
+    return providerFetch(
+      { provider: "hunter", url: `${opts.baseUrl}${path}?${query}`, headers: { "x-api-key": opts.apiKey }, timeoutMs: opts.timeoutMs ?? 20_000, ...(acceptStatuses ? { acceptStatuses } : {}) },
+      schema,
+    );
   };
   return {
     async emailFinder(domain, firstName, lastName) {

@@ -37,6 +37,8 @@ export const enrichCourse = new Hono<HonoEnv>().post(
   async (c) => {
     const body = c.req.valid("json");
     if (body.callback_url) {
+      // An unsigned callback could be forged by anyone who knows the URL: refuse it now rather than drop it later.
+      if (!c.var.config.env.CALLBACK_SIGNING_SECRET) throw new AppError("NOT_CONFIGURED", "callbacks are disabled: CALLBACK_SIGNING_SECRET is not set (nothing was started; retry without callback_url, or ask an admin to set it)");
       const problem = callbackUrlProblem(body.callback_url, c.var.config.env);
       if (problem) throw new AppError("BAD_REQUEST", problem, [{ path: "callback_url", message: problem, code: "invalid_callback_url" }]);
     }

@@ -21,7 +21,7 @@ export const health = new Hono<HonoEnv>().get("/health", async (c) => {
   // Read fresh (not the webhook's cached copy): an admin checks /health right after running setup.
   // The route itself may use the copy it read up to a minute before.
   const context = c.var.config.providers.database.configured ? await loadClickUpContext(createStore(c.var.config)).catch(() => null) : null;
-  const secrets = webhookSecrets(env.CLICKUP_WEBHOOK_SECRET, context);
+  const secrets = webhookSecrets(env.CLICKUP_WEBHOOK_SECRET, context, c.var.config.providers.database.configured);
   reportSecretMismatchOnce(c.var.config, c.var.log, secrets);
   const [outreach, webhook] = await Promise.all([outreachStatus(c.var), clickupWebhook(c.var, c.env, context, secrets)]);
   const errors = [...(webhook.errors ?? []).map((e) => `POST /webhooks/clickup: ${e}`)];
@@ -32,6 +32,10 @@ export const health = new Hono<HonoEnv>().get("/health", async (c) => {
     clickup_setup: clickupSetup(c.var, context),
     clickup_webhook: webhook,
     outreach,
+    // Run callbacks (callback_url): signed with their own secret, so they are off without it.
+    callbacks: !env.CALLBACK_SIGNING_SECRET
+      ? "disabled: CALLBACK_SIGNING_SECRET is not set (a request with callback_url answers 503)"
+      : env.CALLBACK_ALLOWED_HOSTS ? "enabled" : "disabled: CALLBACK_ALLOWED_HOSTS is empty",
     routes: {
       "POST /webhooks/clickup": webhookRouteStatus(secrets),
       "POST /webhooks/supabase": env.SUPABASE_WEBHOOK_SECRET ? "enabled" : "disabled: SUPABASE_WEBHOOK_SECRET is not set",

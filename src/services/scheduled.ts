@@ -16,7 +16,7 @@ export function reconcileInstanceId(scheduledTime: number): string {
  */
 export async function onSchedule(controller: ScheduledController, env: Env): Promise<void> {
   const config = configFor(env);
-  const log = createLogger(config.env.LOG_LEVEL, { component: "scheduled", cron: controller.cron });
+  const log = createLogger(config.env.LOG_LEVEL, { component: "scheduled", cron: controller.cron }, config.secrets);
   if (controller.cron === config.env.FRESHNESS_CRON) {
     try {
       const { created, sweep } = await createFreshness(env, config, () => createStore(config), log).start({

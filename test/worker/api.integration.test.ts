@@ -90,6 +90,22 @@ describe("POST /api/enrich-course and GET /api/jobs/:id (integration)", () => {
       expect(await workflows.get()).toHaveLength(0);
     });
 
+    it("a callback_url without CALLBACK_SIGNING_SECRET → 503 saying so, nothing started (a callback is never sent unsigned, nor signed with the API key)", async () => {
+      await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
+      const app = createApp();
+      const ctx = createExecutionContext();
+      const body = JSON.stringify({ course_name: uniqueCourseName("Unsigned Cb"), state: "VA", callback_url: `${String(env.CALLBACK_SINK_URL)}/unsigned` });
+      const response = await app.fetch(
+        new Request("http://golf.test/api/enrich-course", { method: "POST", body, headers: { "x-api-key": API_KEY, "content-type": "application/json" } }),
+        { ...env, CALLBACK_SIGNING_SECRET: "" },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ error: { code: "NOT_CONFIGURED", message: expect.stringContaining("CALLBACK_SIGNING_SECRET") } });
+      expect(await workflows.get()).toHaveLength(0);
+    });
+
     it("unknown job → 404, a job id that is not a UUID → 400, unknown route → 404", async () => {
       const missing = await getJob(crypto.randomUUID());
       expect(missing.response.status).toBe(404);

@@ -432,21 +432,23 @@ describe("the audit log", () => {
     return rows.length;
   }
 
-  it("is readable by admins (JWT claim app_role = admin) and service_role only", async () => {
+  it("is readable by admins (JWT app_metadata.role = admin) and service_role only", async () => {
     const { taskIds: [task] } = await lead();
     await call("apply_correction", correction(task!, "title", "Owner"));
     const total = await count(database.sql, "sync_audit_log");
     expect(total).toBeGreaterThan(0);
     expect(await readAudit(null)).toBe(0);
     expect(await readAudit("")).toBe(0);
-    expect(await readAudit(JSON.stringify({ role: "authenticated", app_role: "rep" }))).toBe(0);
-    expect(await readAudit(JSON.stringify({ role: "authenticated", app_role: "admin" }))).toBe(total);
+    expect(await readAudit(JSON.stringify({ role: "authenticated", app_metadata: { role: "rep" } }))).toBe(0);
+    // A role the user can write themselves (user_metadata) is not a role.
+    expect(await readAudit(JSON.stringify({ role: "authenticated", user_metadata: { role: "admin" } }))).toBe(0);
+    expect(await readAudit(JSON.stringify({ role: "authenticated", app_metadata: { role: "admin" } }))).toBe(total);
     const service = await asRole(database.sql, "service_role", (tx) => tx`select id from public.sync_audit_log`);
     expect(service.length).toBe(total);
     // Nobody but service_role writes it.
     await expect(
       asRole(database.sql, "authenticated", async (tx) => {
-        await tx`select set_config('request.jwt.claims', ${JSON.stringify({ app_role: "admin" })}, true)`;
+        await tx`select set_config('request.jwt.claims', ${JSON.stringify({ app_metadata: { role: "admin" } })}, true)`;
         return tx`insert into public.sync_audit_log (direction, entity) values ('clickup_to_supabase', 'contacts')`;
       }),
     ).rejects.toMatchObject({ code: "42501" });

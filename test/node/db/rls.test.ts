@@ -1,18 +1,35 @@
 // Access rules, checked for every table and function in `public` (new ones are covered as they
-// appear): anon gets nothing, authenticated reads only, service_role does everything through an
-// explicit policy. settings holds secrets: service_role only.
+// appear), for each role a request can carry: anon gets nothing; a signed-in user without a role
+// (JWT app_metadata.role) gets nothing; a rep reads courses, contacts, their enrichment and business
+// intelligence; an admin reads every table but the secret ones; only service_role writes, through an
+// explicit policy (migrations/20261202001100_rep_access.sql).
 import { randomUUID } from "node:crypto";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asRole, createTestDatabase, sqlClient, type Role, type TestDatabase } from "../../support/database.ts";
 
-/** Tables the authenticated role may not read either. */
-// settings holds secrets; mailgun_webhook_tokens is replay protection nobody else needs; the admin
-// audit, the alerts and the dashboard rollups are for admins (through the service role) only.
-const SERVICE_ROLE_ONLY_TABLES = [
+/**
+ * Tables no JWT reads: settings holds webhook and signing secrets; mailgun_webhook_tokens is replay
+ * protection; the admin audit, the alerts and the dashboard rollups are read through the dashboard.
+ */
+const SECRET_TABLES = [
   "settings", "mailgun_webhook_tokens",
   "admin_audit_log", "alerts", "agent_call_rollup", "agent_call_duration_rollup", "agent_call_error_rollup", "agent_call_rollup_state",
 ];
+/** What a rep works with. */
+const REP_TABLES = ["business_intelligence", "contact_enrichment", "contacts", "courses"];
+
+/** The JWT claims of each kind of signed-in user (PostgREST puts them in request.jwt.claims). */
+const CLAIMS = {
+  none: null,
+  empty_claims: { role: "authenticated", sub: randomUUID() },
+  other_role: { role: "authenticated", app_metadata: { role: "sales" } },
+  // user_metadata is writable by the user: a role there must count for nothing.
+  self_declared_admin: { role: "authenticated", user_metadata: { role: "admin" }, app_role: "admin" },
+  rep: { role: "authenticated", app_metadata: { role: "rep" } },
+  admin: { role: "authenticated", app_metadata: { role: "admin" } },
+} as const;
+type Who = keyof typeof CLAIMS;
 
 let db: TestDatabase;
 let sql: postgres.Sql;
@@ -34,8 +51,10 @@ beforeAll(async () => {
       and a.attnum > 0 and not a.attisdropped and a.attgenerated = '' and a.attidentity = ''
     order by c.relname, a.attnum`;
   firstColumn = new Map(columns.map((r) => [r.table, r.column]));
-  // Something to see (or not) in a readable table and in settings.
-  await sql`insert into public.courses (course_name, state) values ('Visible Golf Club', 'VA')`;
+  // Something to see (or not): a rep table, an admin-only table holding PII, and settings.
+  const [course] = await sql<{ id: string }[]>`insert into public.courses (course_name, state) values ('Visible Golf Club', 'VA') returning id`;
+  await sql`insert into public.contacts (course_id, full_name, title) values (${course!.id}, 'Visible Person', 'General Manager')`;
+  await sql`insert into public.unsubscribes (email, reason, source) values ('gone@example.com', 'asked', 'test')`;
   await sql`insert into public.settings (key, value) values ('supabase_webhook_secret', '"s3cret"')`;
 });
 afterAll(async () => {
@@ -54,6 +73,20 @@ async function attempt(role: Role, statement: string): Promise<{ code: string; r
 }
 
 const PERMISSION_DENIED = "42501";
+
+/** As `authenticated` with the JWT claims of `who` (none: no claims at all). */
+async function attemptAs(who: Who, statement: string): Promise<{ code: string; rows: number }> {
+  const claims = CLAIMS[who];
+  try {
+    const rows = await asRole(sql, "authenticated", async (tx) => {
+      if (claims !== null) await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+      return tx.unsafe(statement);
+    });
+    return { code: "ok", rows: rows.length };
+  } catch (error) {
+    return { code: (error as { code?: string }).code ?? String(error), rows: 0 };
+  }
+}
 
 /** A column of each table, for a harmless UPDATE. */
 let firstColumn: Map<string, string>;
@@ -109,20 +142,67 @@ describe("tables in public", () => {
     }
   });
 
-  it("authenticated can read (except service-role-only tables) but not write", async () => {
-    for (const table of tables) {
-      const read = await attempt("authenticated", `select * from public."${table}"`);
-      if (SERVICE_ROLE_ONLY_TABLES.includes(table)) {
-        expect(read.code, `authenticated select ${table}`).toBe(PERMISSION_DENIED);
-      } else {
-        expect(read.code, `authenticated select ${table}`).toBe("ok");
+  it("a signed-in user without a role (no claims, another role, a role they wrote themselves) reads nothing and writes nothing", async () => {
+    for (const who of ["none", "empty_claims", "other_role", "self_declared_admin"] as const) {
+      for (const table of tables) {
+        const read = await attemptAs(who, `select * from public."${table}"`);
+        if (SECRET_TABLES.includes(table)) expect(read.code, `${who} select ${table}`).toBe(PERMISSION_DENIED);
+        else expect(read, `${who} select ${table}`).toEqual({ code: "ok", rows: 0 });
       }
-      for (const statement of writes(table)) {
-        expect((await attempt("authenticated", statement)).code, `authenticated: ${statement}`).toBe(PERMISSION_DENIED);
+      for (const table of tables) for (const statement of writes(table)) {
+        expect((await attemptAs(who, statement)).code, `${who}: ${statement}`).toBe(PERMISSION_DENIED);
       }
     }
-    const courses = await attempt("authenticated", "select * from public.courses where course_name = 'Visible Golf Club'");
-    expect(courses).toEqual({ code: "ok", rows: 1 });
+  });
+
+  it("a rep reads courses, contacts, their enrichment and business intelligence, and nothing else; writes nothing", async () => {
+    for (const table of tables) {
+      const read = await attemptAs("rep", `select * from public."${table}"`);
+      if (SECRET_TABLES.includes(table)) expect(read.code, `rep select ${table}`).toBe(PERMISSION_DENIED);
+      else if (!REP_TABLES.includes(table)) expect(read, `rep select ${table}`).toEqual({ code: "ok", rows: 0 });
+      else expect(read.code, `rep select ${table}`).toBe("ok");
+      for (const statement of writes(table)) expect((await attemptAs("rep", statement)).code, `rep: ${statement}`).toBe(PERMISSION_DENIED);
+    }
+    expect(await attemptAs("rep", "select * from public.courses where course_name = 'Visible Golf Club'")).toEqual({ code: "ok", rows: 1 });
+    expect(await attemptAs("rep", "select * from public.contacts where full_name = 'Visible Person'")).toEqual({ code: "ok", rows: 1 });
+    expect(await attemptAs("rep", "select * from public.unsubscribes")).toEqual({ code: "ok", rows: 0 });
+  });
+
+  it("an admin reads every table but the service-role-only ones (settings, webhook tokens, audit, alerts, rollups); writes nothing", async () => {
+    for (const table of tables) {
+      const read = await attemptAs("admin", `select * from public."${table}"`);
+      expect(read.code, `admin select ${table}`).toBe(SECRET_TABLES.includes(table) ? PERMISSION_DENIED : "ok");
+      for (const statement of writes(table)) expect((await attemptAs("admin", statement)).code, `admin: ${statement}`).toBe(PERMISSION_DENIED);
+    }
+    expect(await attemptAs("admin", "select * from public.unsubscribes where email = 'gone@example.com'")).toEqual({ code: "ok", rows: 1 });
+    expect(await attemptAs("admin", "select * from public.courses where course_name = 'Visible Golf Club'")).toEqual({ code: "ok", rows: 1 });
+  });
+
+  it("every policy for authenticated is the rep or admin predicate on app_metadata.role: none reads with `true`", async () => {
+    const policies = await sql<{ table: string; name: string; qual: string }[]>`
+      select tablename as table, policyname as name, qual from pg_policies
+      where schemaname = 'public' and roles && array['authenticated']::name[] order by 1, 2`;
+    expect(policies.length).toBeGreaterThan(0);
+    for (const policy of policies) {
+      expect(policy.qual, `${policy.table}.${policy.name}`).toContain("app_metadata");
+      expect(policy.name, policy.table).toMatch(REP_TABLES.includes(policy.table) ? /^(rep_read|admin_read)$/ : /^admin_read$/);
+    }
+  });
+
+  it("a table a later migration secures is for admins by default: a rep reads it only once it is made rep-readable", async () => {
+    await sql`create table public.rls_probe (id int primary key)`;
+    try {
+      await sql`insert into public.rls_probe values (1)`;
+      await sql`select app_private.secure_table('public.rls_probe'::regclass)`;
+      expect(await attemptAs("rep", "select * from public.rls_probe")).toEqual({ code: "ok", rows: 0 });
+      expect(await attemptAs("admin", "select * from public.rls_probe")).toEqual({ code: "ok", rows: 1 });
+      expect(await attemptAs("none", "select * from public.rls_probe")).toEqual({ code: "ok", rows: 0 });
+      expect((await attempt("anon", "select * from public.rls_probe")).code).toBe(PERMISSION_DENIED);
+      await sql`select app_private.rep_readable('public.rls_probe'::regclass)`;
+      expect(await attemptAs("rep", "select * from public.rls_probe")).toEqual({ code: "ok", rows: 1 });
+    } finally {
+      await sql`drop table public.rls_probe`;
+    }
   });
 
   it("service_role reads and writes through its policy", async () => {
@@ -144,18 +224,14 @@ describe("tables in public", () => {
     ).toEqual({ code: "ok", rows: 1 });
   });
 
-  it("sync_audit_log: authenticated reads rows only with the admin claim (request.jwt.claims app_role = admin)", async () => {
+  it("sync_audit_log: rows only with the admin role claim (app_metadata.role = admin)", async () => {
     await sql`insert into public.sync_audit_log (direction, entity, field) values ('clickup_to_supabase', 'contacts', 'title')`;
     const [all] = await sql<{ n: number }[]>`select count(*)::int as n from public.sync_audit_log`;
     expect(all?.n).toBeGreaterThan(0);
-    const read = (claims: string | null) =>
-      asRole(sql, "authenticated", async (tx) => {
-        if (claims !== null) await tx`select set_config('request.jwt.claims', ${claims}, true)`;
-        return (await tx`select id from public.sync_audit_log`).length;
-      });
-    expect(await read(null)).toBe(0);
-    expect(await read(JSON.stringify({ role: "authenticated", app_role: "rep" }))).toBe(0);
-    expect(await read(JSON.stringify({ role: "authenticated", app_role: "admin" }))).toBe(all?.n);
+    for (const who of ["none", "empty_claims", "other_role", "self_declared_admin", "rep"] as const) {
+      expect(await attemptAs(who, "select id from public.sync_audit_log"), who).toEqual({ code: "ok", rows: 0 });
+    }
+    expect(await attemptAs("admin", "select id from public.sync_audit_log")).toEqual({ code: "ok", rows: all?.n });
   });
 
   it("the internal schemas are closed to anon and authenticated", async () => {

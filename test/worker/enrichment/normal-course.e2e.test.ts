@@ -83,7 +83,7 @@ describe("EnrichCourse end to end against the emulators (integration)", () => {
     expect(courses!.n).toBe(1);
   });
 
-  it("posts the result to an allowed callback_url, signed with the API key", async () => {
+  it("posts the result to an allowed callback_url, signed with CALLBACK_SIGNING_SECRET (never the API key)", async () => {
     await using workflows = await introspectWorkflow(env.ENRICH_COURSE);
     const since = Date.now();
     const callback = `${env.CALLBACK_SINK_URL}/receive-enrichment`;
@@ -96,8 +96,12 @@ describe("EnrichCourse end to end against the emulators (integration)", () => {
     expect(received!.path).toBe("/receive-enrichment");
     expect(received!.body).toMatchObject({ job_id: jobId, course_id: output.course_id, status: "succeeded" });
     expect((received!.body.contacts as unknown[]).length).toBe(courseByName("Stonebridge Golf Club", "GA")!.staff.length);
-    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(String(env.AGENT_API_KEY)), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(JSON.stringify(received!.body)));
-    expect(received!.headers["x-signature"]).toBe([...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join(""));
+    const signed = async (secret: string) => {
+      const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(JSON.stringify(received!.body)));
+      return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    };
+    expect(received!.headers["x-signature"]).toBe(await signed(String(env.CALLBACK_SIGNING_SECRET)));
+    expect(received!.headers["x-signature"]).not.toBe(await signed(String(env.AGENT_API_KEY)));
   });
 });

@@ -42,7 +42,8 @@ create table public.course_imports (
 );
 comment on table public.course_imports is 'CSV imports of courses: one row per file, its counts and progress.';
 create index course_imports_recent on public.course_imports (created_at desc);
-select app_private.secure_table('public.course_imports'::regclass, authenticated_can_read => false);
+-- Admins read imports (the raw rows are a team's file, not a rep's view); the service role writes.
+select app_private.secure_table('public.course_imports'::regclass);
 
 create table public.course_import_rows (
   import_id uuid not null references public.course_imports (id) on delete cascade,
@@ -70,7 +71,7 @@ create table public.course_import_rows (
 comment on table public.course_import_rows is 'One row of a CSV import: what was read, what the import decided, and the run it got.';
 create index course_import_rows_waiting on public.course_import_rows (import_id, line) where outcome = 'admitted' and job_id is null;
 create index course_import_rows_job on public.course_import_rows (job_id) where job_id is not null;
-select app_private.secure_table('public.course_import_rows'::regclass, authenticated_can_read => false);
+select app_private.secure_table('public.course_import_rows'::regclass);
 
 -- A row's status as the API shows it: the import's decision, then its run's status.
 create or replace function app_private.import_row_status(r public.course_import_rows)
@@ -502,18 +503,3 @@ begin
 end
 $$;
 select app_private.service_role_only('public.finish_course_import(jsonb)'::regprocedure);
-
--- Down Migration
-drop function if exists public.finish_course_import(jsonb);
-drop function if exists public.list_course_imports(jsonb);
-drop function if exists public.get_course_import(jsonb);
-drop function if exists public.set_course_import_row_job(jsonb);
-drop function if exists public.unclaim_course_import_row(jsonb);
-drop function if exists public.fail_course_import_row(jsonb);
-drop function if exists public.claim_course_import_rows(jsonb);
-drop function if exists public.add_course_import_rows(jsonb);
-drop function if exists public.create_course_import(jsonb);
-drop function if exists app_private.course_import_json(public.course_imports);
-drop function if exists app_private.import_row_status(public.course_import_rows);
-drop table if exists public.course_import_rows;
-drop table if exists public.course_imports;

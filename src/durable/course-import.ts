@@ -21,7 +21,7 @@ export class CourseImportRunner extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.log = createLogger(configFor(env).env.LOG_LEVEL, { component: "course_import" });
+    this.log = createLogger(configFor(env).env.LOG_LEVEL, { component: "course_import" }, configFor(env).secrets);
   }
 
   async start(importId: string): Promise<void> {

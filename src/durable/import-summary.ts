@@ -24,7 +24,7 @@ export class ImportSummary extends WorkflowEntrypoint<Env, ImportSummaryParams> 
   override async run(event: Readonly<WorkflowEvent<ImportSummaryParams>>, step: WorkflowStep): Promise<{ status: string; summary_task_id: string | null }> {
     const importId = event.payload.import_id;
     const config = configFor(this.env);
-    const log = createLogger(config.env.LOG_LEVEL, { component: "import_summary", import_id: importId });
+    const log = createLogger(config.env.LOG_LEVEL, { component: "import_summary", import_id: importId }, config.secrets);
     const store = () => createStore(config);
     // The final status first: the summary then reads the counts it is based on.
     const finished = (await step.do("finish_import", DB_STEP, async () => (await finishImport(store(), { import_id: importId })) as Rpc.Serializable<unknown>)) as { import: CourseImport; finished: boolean };

@@ -46,7 +46,7 @@ export class RunSlots extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.log = createLogger(configFor(env).env.LOG_LEVEL, { component: "run_slots" });
+    this.log = createLogger(configFor(env).env.LOG_LEVEL, { component: "run_slots" }, configFor(env).secrets);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS slots (slot_id TEXT PRIMARY KEY, state TEXT NOT NULL, priority TEXT NOT NULL,
       import_id TEXT, job_id TEXT UNIQUE, coordinator_key TEXT, since INTEGER NOT NULL, audited_at INTEGER NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS waiters (job_id TEXT PRIMARY KEY, coordinator_key TEXT NOT NULL, priority TEXT NOT NULL,

@@ -2,6 +2,7 @@
 // app sets, so nothing takes it for a course to enrich), or a comment on the import's own task when
 // the import came from one. Every write is a ClickUpCall (gated, durable, safe to repeat).
 import type { CourseImport, ImportRowView } from "../imports/import.types.ts";
+import { escapeMarkdown } from "../lib/markdown.ts";
 import type { ClickUpCall } from "./call.ts";
 import type { ClickUpSettings } from "./config.ts";
 
@@ -69,10 +70,5 @@ export async function postImportSummary(call: ClickUpCall, settings: ClickUpSett
 }
 
 function cell(text: string): string {
-  return escapeMarkdown(text.replace(/\s+/g, " ").slice(0, 120)).replace(/\|/g, "\\|");
-}
-
-/** Text from a file shown as text: ClickUp's markdown must not turn it into links, images or formatting. */
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!<>~]/g, "\\$&");
+  return escapeMarkdown(text.slice(0, 120));
 }

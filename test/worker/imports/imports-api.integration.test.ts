@@ -86,8 +86,8 @@ describe("CSV import API (integration)", () => {
     expect(task.status.status.toLowerCase()).toBe("needs attention");
     const description = task.markdown_description ?? task.description ?? "";
     expect(description).toContain("Narnia");
-    // The formula is shown as text: its brackets and parentheses escaped, never a link.
-    expect(description).not.toContain('=HYPERLINK("http://evil.example";"win")');
+    // The file's text is shown as text: the formula as written, markdown syntax escaped (src/lib/markdown.ts).
+    expect(description).toContain('=HYPERLINK("http://evil.example";"win")');
     const inIntake = await (await fetch(`${String((await import("cloudflare:workers")).env.CLICKUP_BASE_URL)}/api/v2/list/${INTAKE_LIST_ID}/task?include_closed=true`, { headers: { authorization: String((await import("cloudflare:workers")).env.CLICKUP_API_TOKEN) } })).json() as { tasks: { name: string }[] };
     expect(inIntake.tasks.filter((t) => t.name.startsWith("Import messy.csv")).length).toBe(1);
 

@@ -30,7 +30,7 @@ export function importSummaryMarkdown(imp: CourseImport, problems: ImportRowView
   if (problems.length) {
     lines.push("", "| line | status | course | why |", "| --- | --- | --- | --- |");
     for (const row of problems.slice(0, LISTED_ROWS)) {
-      const course = row.course_name ? `${row.course_name}${row.state ? ` (${row.state})` : ""}` : (Object.values(row.raw)[0] ?? "");
+      const course = row.course_name ? `${row.course_name}${row.state ? ` (${row.state})` : ""}` : (Object.entries(row.raw).find(([column]) => /course|name|club/i.test(column))?.[1] ?? "");
       lines.push(`| ${row.line} | ${row.status} | ${cell(course)} | ${cell(row.reason ?? "")} |`);
     }
     if (problems.length > LISTED_ROWS) lines.push("", `…and ${problems.length - LISTED_ROWS} more in the error file.`);

@@ -64,7 +64,8 @@ export interface ImportFigures {
   clickup_requests: number;
   clickup_429s: number;
   interactive_wall_over_critical_path: number | null;
-  interactive: { wall_ms: number | null; critical_path_ms: number | null; entered_at_ms: number; rows_done_at_entry: number; status: string } | null;
+  /** The rep's run: where its wall time went (waiting for a slot, to its result, its ClickUp writes after). */
+  interactive: { wall_ms: number | null; critical_path_ms: number | null; slot_wait_ms: number | null; to_db_ms: number | null; critical_path_to_db_ms: number | null; entered_at_ms: number; rows_done_at_entry: number; status: string } | null;
   max_in_flight: number;
   limit: number;
   admission_samples: number;
@@ -251,7 +252,13 @@ export async function measureImport(
     clickup_429s: clickup.length - counted.length,
     interactive_wall_over_critical_path: repFigures?.wall_over_critical_path != null ? r(repFigures.wall_over_critical_path, 3) : null,
     interactive: rep
-      ? { wall_ms: rep.wall_ms, critical_path_ms: r(repFigures?.critical_path_ms ?? null), entered_at_ms: rep.created_at_ms - postedAt, rows_done_at_entry: repRowsDone, status: rep.status }
+      ? {
+          wall_ms: rep.wall_ms,
+          critical_path_ms: r(repFigures?.critical_path_ms ?? null),
+          slot_wait_ms: rep.job?.started_at ? Date.parse(rep.job.started_at) - rep.created_at_ms : null,
+          to_db_ms: repFigures?.wall_to_db_ms ?? null,
+          critical_path_to_db_ms: r(repFigures?.critical_path_to_db_ms ?? null),
+          entered_at_ms: rep.created_at_ms - postedAt, rows_done_at_entry: repRowsDone, status: rep.status }
       : null,
     max_in_flight: maxInFlight,
     limit,

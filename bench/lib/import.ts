@@ -18,7 +18,9 @@ import { CLICKUP_SEED } from "../../sandbox/clickup/index.ts";
 import { COURSES } from "../../sandbox/world/index.ts";
 import { analyzePhase, type AnalyzeSettings } from "./analyze.ts";
 import { BENCH_API_KEY, clearCounters, type BenchWorker, type BenchWorld } from "./app.ts";
-import { idealMakespan, type IdealMakespan } from "./burst.ts";
+import { fixedWindows, idealMakespan, type IdealMakespan } from "./burst.ts";
+import { cpuBetween, sampleCpu } from "./cpu.ts";
+import { cpus } from "node:os";
 import { getJob, loadRunDetails, newRunRecord, RunTracker, type BenchCourse, type PhaseResult, type RunRecord } from "./phase.ts";
 
 export interface ImportCeilingInput {
@@ -69,6 +71,13 @@ export interface ImportFigures {
   max_in_flight: number;
   limit: number;
   admission_samples: number;
+  /** Time-averaged GET /api/admission over the import: how full the slots were kept (bound runs, reservations in the queue). */
+  slots_mean: { in_flight: number; reserved: number };
+  /** The emulator's fixed windows over the import (start s after the POST, requests in it): where ClickUp sat idle. */
+  clickup_windows: Array<{ start_ms: number; requests: number }>;
+  /** Busiest workerd process's CPU ÷ the import's duration, and the benchmark's own process (emulators, PGlite). */
+  busiest_workerd_utilization: number | null;
+  bench_process_utilization: number | null;
   critical_path_ms: { p50: number | null; sum: number };
 }
 
@@ -111,6 +120,7 @@ export async function measureImport(
   const csv = `course,state\n${courses.map((c) => `"${c.name.replace(/"/g, '""')}",${c.state}`).join("\n")}\n`;
   const limit = (await api<{ limit: number }>(worker, "/api/admission")).body.limit;
 
+  const cpuStart = sampleCpu();
   const postedAt = Date.now();
   const accepted = await api<{ import_id: string; valid: number }>(worker, "/api/imports?filename=bench.csv", { method: "POST", headers: { "content-type": "text/csv" }, body: csv });
   if (accepted.status !== 202 || accepted.body.valid !== opts.rows) return { figures: null, reason: `POST /api/imports answered ${accepted.status} ${JSON.stringify(accepted.body).slice(0, 200)}` };
@@ -120,12 +130,16 @@ export async function measureImport(
   // Admission sampled every 250 ms: a slot held briefly between samples may be missed, so this is a lower bound on the peak.
   let maxInFlight = 0;
   let samples = 0;
+  let sumInFlight = 0;
+  let sumReserved = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       const s = await api<{ in_flight: number; reserved: number }>(worker, "/api/admission").catch(() => null);
       if (s?.status === 200) {
         maxInFlight = Math.max(maxInFlight, s.body.in_flight + s.body.reserved);
+        sumInFlight += s.body.in_flight;
+        sumReserved += s.body.reserved;
         samples++;
       }
       await sleep(250);
@@ -169,6 +183,7 @@ export async function measureImport(
   await repDone;
   sampling = false;
   await sampler;
+  const cpu = cpuBetween(cpuStart, sampleCpu(), cpus().length);
   if (!view?.finished_at) return { figures: null, reason: `the import did not finish within ${timeoutMs} ms (${JSON.stringify(view?.progress ?? null)})` };
 
   // Every row's job, to its end (the job's finished_at is after its lead-task writes; the import's
@@ -263,6 +278,10 @@ export async function measureImport(
     max_in_flight: maxInFlight,
     limit,
     admission_samples: samples,
+    slots_mean: { in_flight: r(sumInFlight / Math.max(1, samples), 1)!, reserved: r(sumReserved / Math.max(1, samples), 1)! },
+    clickup_windows: fixedWindows(counted.map((x) => x.time), opts.analyze.clickupRateLimit.windowMs, postedAt),
+    busiest_workerd_utilization: cpu ? r(cpu.workerd_busiest_utilization, 2) : null,
+    bench_process_utilization: cpu && cpu.elapsed_ms > 0 ? r(cpu.bench_process_ms / cpu.elapsed_ms, 2) : null,
     critical_path_ms: { p50: r(paths[Math.floor(paths.length / 2)] ?? null), sum: r(paths.reduce((s, x) => s + x, 0))! },
   };
   // The check behind shortestToFirst: a request earlier than it would mean a row reads ClickUp first.

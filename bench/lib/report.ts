@@ -381,7 +381,9 @@ export function importRows(i: ImportFigures | null, reason?: string): Array<[str
     ["import: makespan / ceiling (real ms)", `${fmt(i.makespan_ms, 0)} / ${fmt(i.ceiling_ms, 0)} = ${fmt(i.makespan_over_ceiling, 3)}×  (${i.rows} rows, ${i.completed} done, ${i.failed} failed; binding: ${i.ceiling.binding})`],
     ["  ceiling terms: requests ÷ rate + first / Σ paths ÷ limit / longest path", `${fmt(i.ceiling.rate_bound_ms, 0)} / ${fmt(i.ceiling.work_bound_ms, 0)} / ${fmt(i.ceiling.longest_critical_path_ms, 0)}  (${i.clickup_requests} ClickUp requests)`],
     ["  rep's course mid-import: wall / critical path", i.interactive ? `${fmt(i.interactive.wall_ms, 0)} / ${fmt(i.interactive.critical_path_ms, 0)} = ${fmt(i.interactive_wall_over_critical_path, 3)}×  (entered at ${fmt(i.interactive.entered_at_ms / 1000, 1)} s, ${i.interactive.rows_done_at_entry} rows done; slot wait ${fmt(i.interactive.slot_wait_ms, 0)} ms, to result ${fmt(i.interactive.to_db_ms, 0)} / ${fmt(i.interactive.critical_path_to_db_ms, 0)} ms)` : "—"],
-    ["  ClickUp 429s; max in flight / limit", `${i.clickup_429s}; ${i.max_in_flight} / ${i.limit}  (${i.admission_samples} samples of GET /api/admission)`],
+    ["  ClickUp 429s; max in flight / limit", `${i.clickup_429s}; ${i.max_in_flight} / ${i.limit}  (${i.admission_samples} samples of GET /api/admission; mean in flight ${fmt(i.slots_mean.in_flight, 1)}, reserved ${fmt(i.slots_mean.reserved, 1)})`],
+    ["  ClickUp requests per emulator window (start s)", i.clickup_windows.map((w) => `${w.requests} (${fmt(w.start_ms / 1000, 0)})`).join(", ") || "—"],
+    ["  busiest workerd / bench process CPU", `${fmt((i.busiest_workerd_utilization ?? Number.NaN) * 100, 0)}% / ${fmt((i.bench_process_utilization ?? Number.NaN) * 100, 0)}%`],
   ];
 }
 

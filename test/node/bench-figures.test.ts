@@ -46,13 +46,23 @@ describe("ideal makespan of a burst", () => {
 describe("the ceiling of an import", () => {
   const rate = { requests: 100, windowMs: 60_000 };
 
-  it("is the requests ÷ rate plus the path to the first request when the plan's limit binds", () => {
-    // 1,500 requests at 100 per 60 s: 900 s, plus 20 s before the first; 500 × 24 s ÷ 20 slots = 600 s.
+  it("is the plan's window floor plus the path to the first request when the limit binds", () => {
+    // 1,500 requests at 100 per 60 s: 15 windows, the last may start 14 × 60 s = 840 s after the first,
+    // which comes 20 s in; 500 × 24 s ÷ 20 slots = 600 s. The plan's average (900 s + 20 s) is kept beside it.
     const c = importCeiling({ criticalPathsMs: Array.from({ length: 500 }, () => 24_000), clickupRequests: 1_500, rate, shortestPathToFirstRequestMs: 20_000, limit: 20 });
-    expect(c.rate_bound_ms).toBeCloseTo(920_000, 6);
+    expect(c.rate_bound_ms).toBe(860_000);
+    expect(c.rate_average_ms).toBeCloseTo(920_000, 6);
     expect(c.work_bound_ms).toBeCloseTo(600_000, 6);
-    expect(c.ideal_ms).toBeCloseTo(920_000, 6);
+    expect(c.ideal_ms).toBe(860_000);
     expect(c.binding).toBe("rate_limit");
+  });
+
+  it("charges nothing for requests that fit in one window (they may all pass at once)", () => {
+    const c = importCeiling({ criticalPathsMs: Array.from({ length: 21 }, () => 12_000), clickupRequests: 58, rate: { requests: 100, windowMs: 30_000 }, shortestPathToFirstRequestMs: 11_650, limit: 20 });
+    expect(c.rate_bound_ms).toBe(11_650);
+    expect(c.work_bound_ms).toBe(12_600);
+    expect(c.ideal_ms).toBe(12_600);
+    expect(c.binding).toBe("run_slots");
   });
 
   it("is the runs' work ÷ the run slots when the slots bind (a plan whose limit does not)", () => {
@@ -69,12 +79,12 @@ describe("the ceiling of an import", () => {
   });
 
   it("is never below any of its three terms", () => {
-    const c = importCeiling({ criticalPathsMs: [5_000, 9_000, 7_000], clickupRequests: 12, rate, shortestPathToFirstRequestMs: 3_000, limit: 2 });
-    // 12 ÷ (100/60 s) = 7.2 s + 3 s = 10.2 s; 21 s ÷ 2 = 10.5 s; 9 s.
-    expect(c.rate_bound_ms).toBeCloseTo(10_200, 6);
+    // 12 requests at 5 per 4 s: 3 windows, 2 × 4 s + 3 s = 11 s; 21 s ÷ 2 = 10.5 s; 9 s.
+    const c = importCeiling({ criticalPathsMs: [5_000, 9_000, 7_000], clickupRequests: 12, rate: { requests: 5, windowMs: 4_000 }, shortestPathToFirstRequestMs: 3_000, limit: 2 });
+    expect(c.rate_bound_ms).toBe(11_000);
     expect(c.work_bound_ms).toBe(10_500);
     expect(c.ideal_ms).toBe(Math.max(c.rate_bound_ms, c.work_bound_ms, c.longest_critical_path_ms));
-    expect(c.binding).toBe("run_slots");
+    expect(c.binding).toBe("rate_limit");
   });
 });
 

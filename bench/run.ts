@@ -1,8 +1,9 @@
 // `npm run bench` — speed, cost and API budget per course, measured side by side.
 //
 //   npm run bench                       N=40 courses, C=20, realistic latency at real speed (see bench/README.md)
-//   npm run bench -- --quick            N=10, C=10, latencies × 0.5, smaller ack burst, no dashboard seed: about two minutes (the budget is three)
+//   npm run bench -- --quick            N=10, C=10, latencies × 0.5, smaller ack burst, no dashboard seed, a 20-row import: about three minutes (the budget)
 //   npm run bench -- --courses 80 --concurrency 20 --time-scale 0.1 --no-sequential
+//   npm run bench -- --import 500 --time-scale 0.2   the CSV import's figures alone (bench/lib/import.ts)
 //
 // Runs the courses through the real Worker (wrangler's harness: Durable Objects + Workflows)
 // entering through the production door (signed ClickUp webhooks from the ClickUp emulator), first
@@ -67,7 +68,7 @@ if (values.dashboard) {
 
 if (values.help) {
   console.log(`npm run bench -- [options]
-  --quick                 N=10, C=10, time scale 0.5, ack burst 45+5, sweep 1,10,100, no dashboard (about two minutes)
+  --quick                 N=10, C=10, time scale 0.5, ack burst 45+5, sweep 1,10,100, no dashboard, 20 import rows (about three minutes)
   --courses, -n N         course runs per phase (default 40)
   --concurrency, -c C     runs in flight at once (default 20)
   --time-scale S          multiplies every emulator latency (default 1: real provider speed)

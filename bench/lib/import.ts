@@ -1,8 +1,8 @@
 // The Import figures of issue 16: a CSV of `rows` new courses through `POST /api/imports`, on the
 // parallel Worker, under the plan's ClickUp limit and the app's MAX_RUNS_IN_FLIGHT run slots.
 //
-// What `measureImport` returns (targets in DESIGN.md; why these, in bench/README.md "Import"):
-//   import.rows                                  rows imported (500 on the full run, 50 on --quick)
+// What `measureImport` returns (the targets and why, in bench/README.md "The import"):
+//   import.rows                                  rows imported (500 on the full run, 20 on --quick)
 //   import.makespan_ms                           POST → the last row's job finished (or the import's
 //                                                finished_at, whichever is later)
 //   import.ceiling_ms                            the bound no implementation can beat (importCeiling)

@@ -1,8 +1,9 @@
 // `npm run bench` — speed, cost and API budget per course, measured side by side.
 //
 //   npm run bench                       N=40 courses, C=20, realistic latency at real speed (see bench/README.md)
-//   npm run bench -- --quick            N=10, C=10, latencies × 0.5, smaller ack burst, no dashboard seed: about two minutes (the budget is three)
+//   npm run bench -- --quick            N=10, C=10, latencies × 0.5, smaller ack burst, no dashboard seed, a 20-row import: about three minutes (the budget)
 //   npm run bench -- --courses 80 --concurrency 20 --time-scale 0.1 --no-sequential
+//   npm run bench -- --import 500 --time-scale 0.2   the CSV import's figures alone (bench/lib/import.ts)
 //
 // Runs the courses through the real Worker (wrangler's harness: Durable Objects + Workflows)
 // entering through the production door (signed ClickUp webhooks from the ClickUp emulator), first
@@ -22,9 +23,9 @@ import { analyzePhase, PRICE_TABLE, type PhaseFigures } from "./lib/analyze.ts";
 import { clearCounters, setWorldLatency, startBenchWorker, startBenchWorld, type BenchWorld, type BenchWorker } from "./lib/app.ts";
 import { runPhase, type BenchCourse, type PhaseResult } from "./lib/phase.ts";
 import { type FreshnessFigures, measureFreshnessSweep } from "./lib/freshness.ts";
-import { buildResults, renderTable, type BenchSettings, type SecondEdition } from "./lib/report.ts";
+import { buildResults, commitId, machine, renderImportTable, renderTable, type BenchSettings, type SecondEdition } from "./lib/report.ts";
 import { burstFigures, pathToFirstClickUpWriteMs, type BurstFigures } from "./lib/burst.ts";
-import { measureImport } from "./lib/import.ts";
+import { measureImport, type ImportFigures } from "./lib/import.ts";
 import { measureDashboard, type DashboardFigures } from "./lib/dashboard.ts";
 import { landedInClickUp, landedInDatabase, QUALITY_LEFT_OUT, qualityFigures, type LandedCourse } from "./lib/quality.ts";
 import { PROVIDER_LATENCY_MS } from "../sandbox/core/latency.ts";
@@ -54,6 +55,7 @@ const { values } = parseArgs({
     "no-burst": { type: "boolean", default: false },
     "no-dashboard": { type: "boolean", default: false },
     "burst-unbound-limit": { type: "string" },
+    import: { type: "string" },
   },
 });
 
@@ -66,7 +68,7 @@ if (values.dashboard) {
 
 if (values.help) {
   console.log(`npm run bench -- [options]
-  --quick                 N=10, C=10, time scale 0.5, ack burst 45+5, sweep 1,10,100, no dashboard (about two minutes)
+  --quick                 N=10, C=10, time scale 0.5, ack burst 45+5, sweep 1,10,100, no dashboard, 20 import rows (about three minutes)
   --courses, -n N         course runs per phase (default 40)
   --concurrency, -c C     runs in flight at once (default 20)
   --time-scale S          multiplies every emulator latency (default 1: real provider speed)
@@ -85,7 +87,9 @@ if (values.help) {
   --no-burst              skip both bursts (burst.* null)
   --burst-unbound-limit L ClickUp requests per window for the burst whose limit does not bind (default 1000: 1,000/min)
   --no-dashboard          skip the dashboard-at-scale figure on the full run (--quick always skips it)
-  --dashboard             only the admin dashboard's figure: /api/admin/* p50/p95 on 10k courses / 1M agent calls`);
+  --dashboard             only the admin dashboard's figure: /api/admin/* p50/p95 on 10k courses / 1M agent calls
+  --import N              only the CSV import's figures: an N-row import on its own world and Worker (with --quick:
+                          the quick run with N import rows; the full run imports 500 rows, --quick 20; 0 skips it)`);
   process.exit(0);
 }
 
@@ -118,6 +122,11 @@ const unboundLimit = num("burst-unbound-limit", values["burst-unbound-limit"], 1
 /** The parallel phase enters all its courses at once when C ≥ N: it is then the burst itself (saves --quick a phase). */
 const burstIsParallelPhase = burstN > 0 && burstN === N && C >= N;
 const outFile = resolve(values.out ?? resolve(HERE, "results/latest.json"));
+// --quick imports 20 rows, not 50: 50 rows under the plan's limit take about 80 s, past the three-minute budget.
+const importRows = num("import", values.import, quick ? 20 : 500, (n) => Number.isInteger(n) && n >= 0);
+/** `--import N` without --quick: the import figure alone (the full run takes a quarter of an hour). */
+const importOnly = values.import !== undefined && !quick;
+const analyzeSettings = { timeScale, dbRoundTripMs, clickupRateLimit: { requests: clickupLimit, windowMs: clickupWindowMs } };
 
 /** The world's courses a run can enrich (Cedar Ridge has no website and fails by design: it is left out). */
 const WORLD: BenchCourse[] = COURSES.filter((c) => c.website !== null).map((c) => ({ name: c.name, state: c.state }));
@@ -266,7 +275,8 @@ async function measure(world: BenchWorld, mode: "parallel" | "sequential", withA
         });
       }
       // The import figures: the hook the CSV import (issue 13) fills (bench/lib/import.ts).
-      const imported = await measureImport(world, worker, { rows: quick ? 50 : 500, timeScale });
+      log(`import: ${importRows} rows through POST /api/imports`);
+      const imported = await measureImport(world, worker, { rows: importRows, timeScale, analyze: analyzeSettings, log: (line) => log(`import: ${line}`) });
       second.import = imported.figures;
       if (!imported.figures) second.not_measured.import = imported.reason ?? "not measured";
     }
@@ -274,6 +284,35 @@ async function measure(world: BenchWorld, mode: "parallel" | "sequential", withA
   } finally {
     await worker.close();
   }
+}
+
+if (importOnly) {
+  // The import figure alone: its own world and parallel Worker, warmed up, then the import.
+  let importWorld: BenchWorld | undefined;
+  const result = { commit: commitId(), date: started.toISOString(), machine: machine(), elapsed_s: 0, settings: { time_scale: timeScale, latency_profile: settings.latency_profile, rate_limits: settings.rate_limits, database: settings.database, hunter_verify_poll_ms: settings.hunter_verify_poll_ms, import_rows: importRows, import_only: true }, import: null as ImportFigures | null, not_measured: {} as Record<string, string> };
+  try {
+    log(`import only: ${importRows} rows; time scale ${timeScale}; ClickUp ${clickupLimit} req per ${clickupWindowMs} ms`);
+    importWorld = await startBenchWorld({ timeScale, latency: "realistic", jitter: values.jitter, clickupRateLimitPerWindow: clickupLimit, clickupRateLimitWindowMs: clickupWindowMs, logLevel });
+    const worker = await startBenchWorker(importWorld, "parallel");
+    try {
+      await warmUp(importWorld, worker);
+      const imported = await measureImport(importWorld, worker, { rows: importRows, timeScale, analyze: analyzeSettings, log: (line) => log(`import: ${line}`) });
+      result.import = imported.figures;
+      if (!imported.figures) result.not_measured.import = imported.reason ?? "not measured";
+    } finally {
+      await worker.close();
+    }
+  } catch (error) {
+    result.not_measured.import = `the import failed: ${errorText(error)}`;
+  } finally {
+    await importWorld?.close();
+  }
+  result.elapsed_s = Math.round((performance.now() - t0) / 100) / 10;
+  await mkdir(dirname(outFile), { recursive: true });
+  await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(renderImportTable(result));
+  log(`results written to ${outFile}`);
+  process.exit(result.import ? 0 : 1);
 }
 
 let world: BenchWorld | undefined;
@@ -284,7 +323,6 @@ let sweep: AckSweepPoint[] = [];
 let freshness: FreshnessFigures | null = null;
 /** Database round trips by function while the webhook door was measured (the route reads ClickUp settings on a cache miss). */
 const ackDb: { sweep?: Record<string, number>; burst?: Record<string, number> } = {};
-const analyzeSettings = { timeScale, dbRoundTripMs, clickupRateLimit: { requests: clickupLimit, windowMs: clickupWindowMs } };
 try {
   log(`N=${N} C=${C} time scale ${timeScale}; ClickUp ${clickupLimit} req per ${clickupWindowMs} ms`);
   world = await startBenchWorld({ timeScale, latency: "realistic", jitter: values.jitter, clickupRateLimitPerWindow: clickupLimit, clickupRateLimitWindowMs: clickupWindowMs, logLevel });

@@ -100,6 +100,8 @@ export async function startBenchWorker(world: BenchWorld, mode: "parallel" | "se
     PIPELINE_MODE: mode,
     // The app's own wait between Hunter verifier polls is a provider-paced wait: scaled like the latencies.
     HUNTER_VERIFY_POLL_MS: String(Math.round(1_500 * scale)),
+    // The import runner's poll (10 s by default; a free slot wakes it sooner) is a wait on runs, paced like them.
+    IMPORT_POLL_SECONDS: String(Math.max(0.05, Math.min(10, 10 * (scale || 0.005)))),
     // The app paces ClickUp by the plan's limit; it is told the limit the emulator enforces.
     CLICKUP_RATE_LIMIT_PER_MINUTE: String(settings.clickupRateLimitPerWindow),
     CLICKUP_RATE_WINDOW_MS: String(settings.clickupRateLimitWindowMs),

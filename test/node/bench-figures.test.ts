@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { ackCpu } from "../../bench/lib/ack.ts";
 import { fixedWindows, idealMakespan, makespanMs, pathToFirstClickUpWriteMs } from "../../bench/lib/burst.ts";
+import { importCeiling } from "../../bench/lib/import.ts";
 import { normalizeLinkedIn, normalizePhone, qualityFigures, scoreCourse, scoreField, scorePeople, sumScores, truthOf, type LandedCourse } from "../../bench/lib/quality.ts";
 import { percentile } from "../../bench/lib/stats.ts";
 import { courseByName } from "../../sandbox/world/index.ts";
@@ -39,6 +40,51 @@ describe("ideal makespan of a burst", () => {
     expect(makespanMs([{ created_at_ms: 1_000, finished_at_ms: 30_000 }, { created_at_ms: 1_010, finished_at_ms: 41_000 }])).toBe(40_000);
     expect(makespanMs([{ created_at_ms: 1_000, finished_at_ms: 30_000 }, { created_at_ms: 1_010, finished_at_ms: null }])).toBeNull();
     expect(makespanMs([])).toBeNull();
+  });
+});
+
+describe("the ceiling of an import", () => {
+  const rate = { requests: 100, windowMs: 60_000 };
+
+  it("is the plan's window floor plus the path to the first request when the limit binds", () => {
+    // 1,500 requests at 100 per 60 s: 15 windows, the last may start 14 × 60 s = 840 s after the first,
+    // which comes 20 s in; 500 × 24 s ÷ 20 slots = 600 s. The plan's average (900 s + 20 s) is kept beside it.
+    const c = importCeiling({ criticalPathsMs: Array.from({ length: 500 }, () => 24_000), clickupRequests: 1_500, rate, shortestPathToFirstRequestMs: 20_000, limit: 20 });
+    expect(c.rate_bound_ms).toBe(860_000);
+    expect(c.rate_average_ms).toBeCloseTo(920_000, 6);
+    expect(c.work_bound_ms).toBeCloseTo(600_000, 6);
+    expect(c.ideal_ms).toBe(860_000);
+    expect(c.binding).toBe("rate_limit");
+  });
+
+  it("charges nothing for requests that fit in one window (they may all pass at once)", () => {
+    const c = importCeiling({ criticalPathsMs: Array.from({ length: 21 }, () => 12_000), clickupRequests: 58, rate: { requests: 100, windowMs: 30_000 }, shortestPathToFirstRequestMs: 11_650, limit: 20 });
+    expect(c.rate_bound_ms).toBe(11_650);
+    expect(c.work_bound_ms).toBe(12_600);
+    expect(c.ideal_ms).toBe(12_600);
+    expect(c.binding).toBe("run_slots");
+  });
+
+  it("is the runs' work ÷ the run slots when the slots bind (a plan whose limit does not)", () => {
+    // Σ = 600 s: over 1 slot the runs take 600 s end to end (binds); over 10 slots 60 s, below the 300 s run.
+    const paths = [100_000, 200_000, 300_000];
+    const one = importCeiling({ criticalPathsMs: paths, clickupRequests: 30, rate: { requests: 1_000, windowMs: 60_000 }, shortestPathToFirstRequestMs: 1_000, limit: 1 });
+    expect(one.work_bound_ms).toBe(600_000);
+    expect(one.ideal_ms).toBe(600_000);
+    expect(one.binding).toBe("run_slots");
+    const ten = importCeiling({ criticalPathsMs: paths, clickupRequests: 30, rate: { requests: 1_000, windowMs: 60_000 }, shortestPathToFirstRequestMs: 1_000, limit: 10 });
+    expect(ten.work_bound_ms).toBe(60_000);
+    expect(ten.ideal_ms).toBe(300_000);
+    expect(ten.binding).toBe("critical_path");
+  });
+
+  it("is never below any of its three terms", () => {
+    // 12 requests at 5 per 4 s: 3 windows, 2 × 4 s + 3 s = 11 s; 21 s ÷ 2 = 10.5 s; 9 s.
+    const c = importCeiling({ criticalPathsMs: [5_000, 9_000, 7_000], clickupRequests: 12, rate: { requests: 5, windowMs: 4_000 }, shortestPathToFirstRequestMs: 3_000, limit: 2 });
+    expect(c.rate_bound_ms).toBe(11_000);
+    expect(c.work_bound_ms).toBe(10_500);
+    expect(c.ideal_ms).toBe(Math.max(c.rate_bound_ms, c.work_bound_ms, c.longest_critical_path_ms));
+    expect(c.binding).toBe("rate_limit");
   });
 });
 

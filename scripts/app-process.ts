@@ -34,8 +34,11 @@ export async function until<T>(what: string, timeoutMs: number, check: () => Pro
 }
 
 /** `npm start` in its own process group (so the kill takes wrangler, workerd and the database with it). */
-export function startApp(args: string[]): { child: ChildProcess; ready: Promise<void>; log: () => string } {
-  const child = spawn(process.execPath, [join(root, "scripts", "start.ts"), ...args], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+export function startApp(args: string[], opts: { embeddedDatabase?: boolean } = {}): { child: ChildProcess; ready: Promise<void>; log: () => string } {
+  // `npm start` uses DATABASE_URL when it is set (CI's server Postgres run sets it); a caller that reads the embedded database on its port drops it.
+  const env = { ...process.env };
+  if (opts.embeddedDatabase) delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [join(root, "scripts", "start.ts"), ...args], { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the app did not start within 120 s:\n${log.slice(-2000)}`)), 120_000);

@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   );
   const appArgs = ["--port", String(port), "--db-port", String(dbPort), "--data-dir", dataDir, "--env-file", envFile];
   const databaseUrl = `postgres://postgres@127.0.0.1:${dbPort}/postgres`;
-  let app = startApp(appArgs);
+  let app = startApp(appArgs, { embeddedDatabase: true });
   const result: Record<string, unknown> = { data_dir: dataDir };
   let sql: postgres.Sql | undefined;
   try {
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
     say("app_killed", { paid_calls_answered: before.length });
     await new Promise((r) => setTimeout(r, 2_000));
 
-    app = startApp(appArgs);
+    app = startApp(appArgs, { embeddedDatabase: true });
     await app.ready;
     const restartedAt = Date.now();
     say("app_restarted");

@@ -49,7 +49,7 @@ describe("an import survives a crash of the app (integration)", () => {
     const appArgs = ["--port", String(port), "--db-port", String(dbPort), "--data-dir", join(dataDir, "state"), "--env-file", envFile];
     const url = `http://127.0.0.1:${port}`;
     const databaseUrl = `postgres://postgres@127.0.0.1:${dbPort}/postgres`;
-    app = startApp(appArgs);
+    app = startApp(appArgs, { embeddedDatabase: true });
     await app.ready;
     const lines: string[] = [];
     const setup = await runClickUpSetup({ env: { ...sandbox.env, CLICKUP_SPACE_ID: CLICKUP_SEED.intake.spaceId, APP_URL: url, DATABASE_URL: databaseUrl }, print: (l) => lines.push(l) });
@@ -78,7 +78,7 @@ describe("an import survives a crash of the app (integration)", () => {
     // The crash.
     killGroup(app.child);
     await new Promise((r) => setTimeout(r, 2_000));
-    app = startApp(appArgs);
+    app = startApp(appArgs, { embeddedDatabase: true });
     await app.ready;
     sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
 

@@ -4,6 +4,7 @@
 import { ALERT_CAUSES, type AlertRecord } from "../store/alerts.ts";
 import type { ClickUpCall } from "./call.ts";
 import type { ClickUpClient } from "./client.ts";
+import { taskMadeSince } from "./made-task.ts";
 import type { ClickUpSettings } from "./config.ts";
 import { escapeMarkdown as md } from "../lib/markdown.ts";
 
@@ -63,7 +64,7 @@ export async function createAlertTask(call: ClickUpCall, settings: AlertsSetting
   const name = alertTitle(alert);
   return call(`alert_task_create`, { priority: "background", requests: 1 }, async (client, ctx) => {
     if (ctx.retry) {
-      const made = await findTask(client, settings.list_id, name, ctx.intent_at);
+      const made = await taskMadeSince(client, settings.list_id, name, ctx.intent_at);
       if (made) return made;
     }
     const task = await client.createTask(settings.list_id, {
@@ -97,11 +98,6 @@ export async function closeAlertTask(call: ClickUpCall, settings: AlertsSettings
     await client.updateTask(taskId, { status: settings.statuses.closed, markdown_content: alertDescription(alert, appUrl) });
     return true;
   });
-}
-
-async function findTask(client: ClickUpClient, listId: string, name: string, since: number): Promise<string | null> {
-  const { tasks } = await client.getTasks(listId, { order_by: "created", include_closed: true, date_created_gt: Math.max(0, since - 60_000) });
-  return tasks.find((t) => t.name === name)?.id ?? null;
 }
 
 async function hasComment(client: ClickUpClient, taskId: string, text: string, appUserId: number): Promise<boolean> {

@@ -5,6 +5,7 @@ import type { CourseImport, ImportRowView } from "../imports/import.types.ts";
 import { escapeMarkdown } from "../lib/markdown.ts";
 import type { ClickUpCall } from "./call.ts";
 import type { ClickUpSettings } from "./config.ts";
+import { taskMadeSince } from "./made-task.ts";
 
 /** Rows listed in the task; the rest are in the error file. */
 const LISTED_ROWS = 50;
@@ -56,9 +57,8 @@ export async function postImportSummary(call: ClickUpCall, settings: ClickUpSett
   const clean = imp.progress.failed + imp.progress.invalid === 0;
   return call("import_summary_task", { priority: "background", requests: 1 }, async (client, ctx) => {
     if (ctx.retry) {
-      const { tasks } = await client.getTasks(settings.intake_list_id, { order_by: "created", include_closed: true, date_created_gt: Math.max(0, ctx.intent_at - 60_000) });
-      const made = tasks.find((t) => t.name === name);
-      if (made) return made.id;
+      const made = await taskMadeSince(client, settings.intake_list_id, name, ctx.intent_at);
+      if (made) return made;
     }
     const task = await client.createTask(settings.intake_list_id, {
       name,

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { configFor, type Env } from "../env.ts";
-import { claimImportRows, loadImport, releaseImportRow } from "../imports/import-store.ts";
+import { claimImportRows, releaseImportRow } from "../imports/import-store.ts";
+import type { CourseImport } from "../imports/import.types.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { createInstanceOnce } from "../lib/workflow-instances.ts";
 import { createStore } from "../store/index.ts";
@@ -43,13 +44,12 @@ export class CourseImportRunner extends DurableObject<Env> {
     const store = () => createStore(config);
     const pollMs = config.env.IMPORT_POLL_SECONDS * 1000;
     try {
-      await this.handOut(importId, store, config.env.IMPORT_ROW_LEASE_SECONDS);
-      const view = await loadImport(store(), importId, { rows: "problems", limit: 1 });
-      if (view.import?.done) {
+      const progress = await this.handOut(importId, store, config.env.IMPORT_ROW_LEASE_SECONDS);
+      if (rowsAllDone(progress)) {
         // Once: the summary's instance id names the import.
         await createInstanceOnce(this.env.IMPORT_SUMMARY, `import-summary-${importId}`, { import_id: importId });
         this.ctx.storage.kv.put("finished", true);
-        this.log.info("import_rows_done", { import_id: importId, progress: view.import.progress });
+        this.log.info("import_rows_done", { import_id: importId, progress: progress.progress });
         return;
       }
     } catch (error) {
@@ -64,15 +64,16 @@ export class CourseImportRunner extends DurableObject<Env> {
    * the queue to its course's coordinator (src/imports/consume.ts). Rows wait in the database, in
    * line order; a row whose message is lost is claimed again after IMPORT_ROW_LEASE_SECONDS.
    */
-  private async handOut(importId: string, store: () => ReturnType<typeof createStore>, leaseSeconds: number): Promise<void> {
+  private async handOut(importId: string, store: () => ReturnType<typeof createStore>, leaseSeconds: number): Promise<CourseImport> {
     const slots = runSlots(this.env);
-    for (let round = 0; round < 50; round++) {
-      const { claimable } = await claimImportRows(store(), { import_id: importId, limit: 0, lease_seconds: leaseSeconds });
-      const reserved = await slots.reserve(importId, Math.min(MAX_HANDOUT, claimable));
-      if (reserved.length === 0) return;
+    for (let round = 1; ; round++) {
+      // The count of rows to hand out, and (from the same call) the import's progress as it stands.
+      const peek = await claimImportRows(store(), { import_id: importId, limit: 0, lease_seconds: leaseSeconds });
+      const reserved = await slots.reserve(importId, Math.min(MAX_HANDOUT, peek.claimable));
+      if (reserved.length === 0) return peek.import;
       const { rows } = await claimImportRows(store(), { import_id: importId, limit: reserved.length, lease_seconds: leaseSeconds });
       for (const unused of reserved.slice(rows.length)) await slots.release(unused);
-      if (rows.length === 0) return;
+      if (rows.length === 0) return peek.import;
       const messages = rows.map((row, i) => ({
         body: { import_id: importId, line: row.line, course_id: row.course_id, course_name: row.course_name, state: row.state, slot_id: reserved[i]! },
         contentType: "json" as const,
@@ -88,7 +89,13 @@ export class CourseImportRunner extends DurableObject<Env> {
         throw error;
       }
       this.log.info("import_rows_handed_out", { import_id: importId, rows: rows.length, first_line: rows[0]!.line });
-      if (rows.length < reserved.length) return;
+      // Rows were handed out; after 50 rounds the next poll (or a free slot) goes on.
+      if (rows.length < reserved.length || round >= 50) return peek.import;
     }
   }
+}
+
+/** Every row of the import is decided and no row is queued or running (the runs ended). */
+function rowsAllDone(imp: CourseImport): boolean {
+  return imp.status !== "receiving" && imp.progress.queued === 0 && imp.progress.running === 0;
 }

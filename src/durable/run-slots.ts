@@ -65,15 +65,19 @@ export class RunSlots extends DurableObject<Env> {
   }
 
   private used(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM slots").one().n;
+    return this.count("SELECT COUNT(*) AS n FROM slots");
+  }
+
+  private count(query: string): number {
+    return this.sql.exec<{ n: number }>(query).one().n;
   }
 
   private waitingInteractive(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM waiters WHERE granted_slot IS NULL AND priority = 'interactive'").one().n;
+    return this.count("SELECT COUNT(*) AS n FROM waiters WHERE granted_slot IS NULL AND priority = 'interactive'");
   }
 
   private waitingAny(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM waiters WHERE granted_slot IS NULL").one().n;
+    return this.count("SELECT COUNT(*) AS n FROM waiters WHERE granted_slot IS NULL");
   }
 
   private insertSlot(state: SlotRow["state"], priority: SlotPriority, fields: { import_id?: string; job_id?: string; coordinator_key?: string }): string {
@@ -172,7 +176,7 @@ export class RunSlots extends DurableObject<Env> {
       free--;
       granted++;
     }
-    const hungry = free > 0 && this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM hungry_imports").one().n > 0;
+    const hungry = free > 0 && this.count("SELECT COUNT(*) AS n FROM hungry_imports") > 0;
     // The coordinators and import runners are called from the alarm, never from inside a caller's request.
     if (granted > 0 || hungry) await this.ctx.storage.setAlarm(Date.now());
   }
@@ -231,20 +235,20 @@ export class RunSlots extends DurableObject<Env> {
         }
       }
     }
-    const pendingGrants = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM waiters WHERE granted_slot IS NOT NULL").one().n;
+    const pendingGrants = this.count("SELECT COUNT(*) AS n FROM waiters WHERE granted_slot IS NOT NULL");
     if (pendingGrants > 0) await this.ctx.storage.setAlarm(Date.now() + REDELIVER_MS);
     else if (this.used() > 0 || this.waitingAny() > 0) await this.ctx.storage.setAlarm(Date.now() + AUDIT_EVERY_MS);
   }
 
   /** For the import API, the benchmark and tests. */
   stats(): SlotStats {
-    const count = (sql: string) => this.sql.exec<{ n: number }>(sql).one().n;
+    const interactive = this.waitingInteractive();
     return {
       limit: this.limit(),
-      in_flight: count("SELECT COUNT(*) AS n FROM slots WHERE state = 'bound'"),
-      reserved: count("SELECT COUNT(*) AS n FROM slots WHERE state = 'reserved'"),
-      waiting_interactive: count("SELECT COUNT(*) AS n FROM waiters WHERE granted_slot IS NULL AND priority = 'interactive'"),
-      waiting_import: count("SELECT COUNT(*) AS n FROM waiters WHERE granted_slot IS NULL AND priority = 'import'"),
+      in_flight: this.count("SELECT COUNT(*) AS n FROM slots WHERE state = 'bound'"),
+      reserved: this.count("SELECT COUNT(*) AS n FROM slots WHERE state = 'reserved'"),
+      waiting_interactive: interactive,
+      waiting_import: this.waitingAny() - interactive,
     };
   }
 }

@@ -2,6 +2,8 @@
 // ClickUp (task descriptions, comments): escaped, so it renders as the words it is and can never
 // become a link, an image, HTML, a heading or emphasis a rep did not expect.
 
+import { httpUrl } from "./public-url.ts";
+
 /** Markdown's inline syntax characters; a backslash before any ASCII punctuation shows it literally (CommonMark). */
 const SYNTAX = /[\\`*_[\]<>#|~]/g;
 // eslint-disable-next-line no-control-regex
@@ -17,13 +19,7 @@ export function escapeMarkdown(text: string | null | undefined): string {
  * close or open markdown around it percent-encoded (the URL still opens the same page).
  */
 export function markdownUrl(value: string | null | undefined): string | null {
-  if (!value) return null;
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    return null;
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return null;
+  const url = httpUrl(value);
+  if (!url) return null;
   return url.href.replace(/[()[\]<>*_`|\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
 }

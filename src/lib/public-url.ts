@@ -6,8 +6,8 @@ const LISTING_HOSTS = [
   "golfnow.com", "golfadvisor.com", "golflink.com", "teeoff.com", "google.com", "wikipedia.org", "mapquest.com",
 ];
 
-/** An http(s) URL on a public host name (no IP literals, no private or loopback names), normalized; else null. */
-export function publicHttpUrl(value: string | null | undefined): URL | null {
+/** An http(s) URL as written (trimmed), or null for anything else. */
+export function httpUrl(value: string | null | undefined): URL | null {
   if (!value) return null;
   let url: URL;
   try {
@@ -15,7 +15,13 @@ export function publicHttpUrl(value: string | null | undefined): URL | null {
   } catch {
     return null;
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return null;
+  return url.protocol === "https:" || url.protocol === "http:" ? url : null;
+}
+
+/** An http(s) URL on a public host name (no IP literals, no private or loopback names), normalized; else null. */
+export function publicHttpUrl(value: string | null | undefined): URL | null {
+  const url = httpUrl(value);
+  if (!url) return null;
   if (url.username || url.password) return null;
   const host = url.hostname.toLowerCase();
   if (isPrivateAddress(host) || /^[\d.]+$/.test(host) || host.includes(":") || !host.includes(".")) return null;

@@ -151,7 +151,7 @@ export async function runClickUpSetup(options: SetupOptions): Promise<{ exitCode
     await checkDatabase(sql, databaseUrl);
 
     const countingFetch: typeof fetch = (input, init) => {
-      const method = (init?.method ?? "GET").toLowerCase();
+      const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toLowerCase();
       if (method === "get" || method === "post" || method === "put") report.requests[method]++;
       return (options.fetch ?? fetch)(input, init);
     };

@@ -9,11 +9,14 @@
 //   fields the app reads; each schema is checked at compile time against the documented type
 //   (`Documented<...>`), and a function's return type is the documented type with the checked fields
 //   replaced by their checked types (`Checked<...>`).
-// - One fetch wrapper (`call`): the gate's `acquire()` before every request and `observe()` after it
-//   (with the answer's X-RateLimit-*, or null when no answer came), a timeout, and ClickUpError for
-//   anything but a 2xx JSON answer of the expected shape (retryable: 429, 5xx, timeout, network,
-//   garbled JSON).
+// - Requests go through openapi-fetch over the generated `paths` (ids as strings: `ClickUpPaths`), so
+//   a path, its ids, a query key or a body field the file does not document fails to compile. The
+//   fetch it is given is ClickUp's part: the gate's `acquire()` before every request and `observe()`
+//   after it (with the answer's X-RateLimit-*, or null when no answer came), and a timeout. `read`
+//   turns every answer into its checked value or a ClickUpError (retryable: 429, 5xx, timeout,
+//   network, garbled JSON).
 // - The token is only ever sent in the Authorization header; it is never part of an error.
+import createClient, { defaultPathSerializer } from "openapi-fetch";
 import { z } from "zod";
 import { ClickUpError } from "./errors.ts";
 import type { paths } from "./openapi.d.ts";
@@ -210,7 +213,20 @@ export type UpdateWebhookBody = RequestOf<"/v2/webhook/{webhook_id}", "put">;
 
 // ---- the client ----------------------------------------------------------------------------------
 
-type Query = Record<string, string | number | boolean | undefined>;
+/**
+ * The generated `paths`, with the workspace, space, folder and list ids of a path typed as the
+ * strings the app holds: ClickUp's file types them as numbers, its answers carry them as strings
+ * of digits, and they are sent as they came.
+ */
+type StringIds<T> = { [K in keyof T]: T[K] extends number ? string : T[K] };
+type WithStringIds<Op> = Op extends { parameters: { path: infer Path } } ? Omit<Op, "parameters"> & { parameters: Omit<Op["parameters"], "path"> & { path: StringIds<Path> } } : Op;
+export type ClickUpPaths = { [P in keyof paths]: { [M in keyof paths[P]]: WithStringIds<paths[P][M]> } };
+
+/** A request naming a path id that is empty: refused before it is sent (it would address another resource). */
+export class MissingPathId extends TypeError {}
+
+/** What openapi-fetch answers for a request read as text (`parseAs: "text"`). */
+type TextAnswer = { data?: string; error?: unknown; response: Response };
 
 function apiBase(baseUrl: string): string {
   const trimmed = baseUrl.replace(/\/+$/, "");
@@ -237,90 +253,96 @@ export function rateLimitInfo(status: number, headers: Headers): RateLimitInfo {
 
 const ClickUpErrorBody = z.looseObject({ err: z.string().optional(), ECODE: z.string().optional() });
 
-/** The one fetch wrapper every ClickUp request goes through (the gate, the timeout, the error mapping, the shape check). */
+/** A request that got no (whole) answer: timed out, or failed on the way. */
+function noAnswer(request: string, error: unknown, signal?: AbortSignal): ClickUpError {
+  const timedOut = signal?.aborted === true || (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"));
+  return new ClickUpError({ kind: timedOut ? "timeout" : "network", status: 0, request, ...(timedOut ? {} : { detail: error instanceof Error ? error.message : String(error) }) });
+}
+
+/**
+ * The typed API (openapi-fetch over `ClickUpPaths`) and `read`, which turns an answer into the
+ * checked value or a ClickUpError. The URL, path ids, query and JSON body are openapi-fetch's;
+ * what is ClickUp's is in the fetch it is given: the gate, the timeout, failures as ClickUpError.
+ */
 export function clickUpTransport(options: ClickUpClientOptions) {
   const base = apiBase(options.baseUrl);
+  const basePath = new URL(base).pathname;
   // Called as a plain function: workerd refuses a `fetch` detached from its global.
   const doFetch: typeof fetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
   const timeoutMs = options.timeoutMs ?? 15_000;
   const gate = options.gate;
+  /** "GET /v2/task/abc" for each answer, for its errors (never the host, the query or the token). */
+  const requestOf = new WeakMap<Response, string>();
 
-  /** Fills a documented path template ("/v2/task/{task_id}") with encoded ids. */
-  function pathOf(template: keyof paths, params: Record<string, string>): string {
-    return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
-      const value = params[name];
-      if (value === undefined || value === "") throw new TypeError(`ClickUp ${template}: ${name} is required`);
-      return encodeURIComponent(value);
-    });
+  /** Tells the gate how a request ended: its answer's headers, or null when there was no answer. */
+  async function settle(info: RateLimitInfo | null, ticket: string | void): Promise<void> {
+    if (!gate) return;
+    try {
+      await gate.observe(info, ticket);
+    } catch (error) {
+      options.onGateError?.(error);
+    }
   }
 
-  async function call<S extends z.ZodType>(
-    method: Uppercase<Method>,
-    template: keyof paths,
-    params: Record<string, string>,
-    schema: S,
-    opts: { query?: Query; body?: unknown } = {},
-  ): Promise<z.output<S>> {
-    const path = pathOf(template, params);
-    const request = `${method} ${path}`;
-    const url = new URL(`${base}${path}`);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-
+  /** Every request: the gate's acquire() and observe(), and a timeout from the grant that covers the answer's body too. */
+  async function gatedFetch(request: Request): Promise<Response> {
+    const label = `${request.method} ${new URL(request.url).pathname.slice(basePath.length)}`;
     const ticket = gate ? await gate.acquire() : undefined;
-    /** Tells the gate how the request ended: its answer's headers, or null when there was no answer. */
-    const settle = async (info: RateLimitInfo | null): Promise<void> => {
-      if (!gate) return;
-      try {
-        await gate.observe(info, ticket);
-      } catch (error) {
-        options.onGateError?.(error);
-      }
-    };
     const signal = AbortSignal.timeout(timeoutMs);
-    const failed = (error: unknown): ClickUpError => {
-      const timedOut = signal.aborted || (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"));
-      return new ClickUpError({ kind: timedOut ? "timeout" : "network", status: 0, request, ...(timedOut ? {} : { detail: error instanceof Error ? error.message : String(error) }) });
-    };
     let response: Response;
     try {
-      response = await doFetch(url.toString(), {
-        method,
-        headers: { authorization: options.token, accept: "application/json", "content-type": "application/json" },
-        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
-        signal,
-      });
+      response = await doFetch(new Request(request, { signal }));
     } catch (error) {
-      await settle(null);
-      throw failed(error);
+      await settle(null, ticket);
+      throw noAnswer(label, error, signal);
     }
-    const info = rateLimitInfo(response.status, response.headers);
-    await settle(info);
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw failed(error);
-    }
-    let json: unknown;
-    let parsedJson = true;
-    try {
-      json = text === "" ? {} : JSON.parse(text);
-    } catch {
-      parsedJson = false;
-    }
+    await settle(rateLimitInfo(response.status, response.headers), ticket);
+    requestOf.set(response, label);
+    return response;
+  }
 
+  const api = createClient<ClickUpPaths>({
+    baseUrl: base,
+    fetch: gatedFetch,
+    headers: { authorization: options.token, accept: "application/json" },
+    pathSerializer: (pathname, params) => {
+      for (const [, name] of pathname.matchAll(/\{([^}]+)\}/g)) {
+        if (params[name!] === undefined || params[name!] === "") throw new MissingPathId(`ClickUp ${pathname}: ${name} is required`);
+      }
+      return defaultPathSerializer(pathname, params);
+    },
+  });
+
+  /** The checked value of a 2xx JSON answer; ClickUpError for anything else (retryable: 429, 5xx, timeout, network, garbled JSON). */
+  async function read<S extends z.ZodType>(schema: S, pending: Promise<TextAnswer>): Promise<z.output<S>> {
+    let answer: TextAnswer;
+    try {
+      answer = await pending;
+    } catch (error) {
+      // The gate and the fetch throw ClickUpErrors; anything else failed while the body was read.
+      if (error instanceof ClickUpError || error instanceof MissingPathId) throw error;
+      throw noAnswer("request", error);
+    }
+    const { response } = answer;
+    const request = requestOf.get(response) ?? "request";
     if (!response.ok) {
-      const body = parsedJson ? ClickUpErrorBody.safeParse(json) : undefined;
+      const body = ClickUpErrorBody.safeParse(answer.error);
+      const text = typeof answer.error === "string" ? answer.error : answer.error === undefined ? "" : JSON.stringify(answer.error);
       throw new ClickUpError({
         kind: "http",
         status: response.status,
         request,
-        ecode: body?.success ? (body.data.ECODE ?? null) : null,
-        err: body?.success ? (body.data.err ?? null) : text.slice(0, 200) || null,
-        resetAt: response.status === 429 ? (info.resetAt ?? retryAfterAt(response.headers)) : null,
+        ecode: body.success ? (body.data.ECODE ?? null) : null,
+        err: body.success ? (body.data.err ?? null) : text.slice(0, 200) || null,
+        resetAt: response.status === 429 ? (rateLimitInfo(response.status, response.headers).resetAt ?? retryAfterAt(response.headers)) : null,
       });
     }
-    if (!parsedJson) throw new ClickUpError({ kind: "bad_json", status: response.status, request });
+    let json: unknown;
+    try {
+      json = answer.data ? JSON.parse(answer.data) : {};
+    } catch {
+      throw new ClickUpError({ kind: "bad_json", status: response.status, request });
+    }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const detail = parsed.error.issues
@@ -332,65 +354,67 @@ export function clickUpTransport(options: ClickUpClientOptions) {
     return parsed.data;
   }
 
-  return call;
+  return { api, read };
 }
 
 export type ClickUpTransport = ReturnType<typeof clickUpTransport>;
 
+/** Answers are read as text: `read` parses them, so a garbled body is a ClickUpError, not a SyntaxError. */
+const text$ = { parseAs: "text" } as const;
+
 /** The client the Worker uses: tasks, their fields and comments, and the webhooks the health check and reconcile look at. */
-export function createClickUpClient(options: ClickUpClientOptions, call: ClickUpTransport = clickUpTransport(options)) {
+export function createClickUpClient(options: ClickUpClientOptions, { api, read }: ClickUpTransport = clickUpTransport(options)) {
   return {
     async getTask(taskId: string, opts: { includeMarkdown?: boolean } = {}): Promise<ClickUpTask> {
-      return call("GET", "/v2/task/{task_id}", { task_id: taskId }, TaskSchema, {
-        query: { include_markdown_description: opts.includeMarkdown ? true : undefined },
-      });
+      const query = { include_markdown_description: opts.includeMarkdown ? true : undefined };
+      return read(TaskSchema, api.GET("/v2/task/{task_id}", { params: { path: { task_id: taskId }, query }, ...text$ }));
     },
     /** One request: name, markdown_content, status, assignees and `custom_fields: [{id, value}]` inline (drop-downs by option UUID). */
     async createTask(listId: string, body: CreateTaskBody): Promise<ClickUpTask> {
-      return call("POST", "/v2/list/{list_id}/task", { list_id: listId }, TaskSchema, { body });
+      return read(TaskSchema, api.POST("/v2/list/{list_id}/task", { params: { path: { list_id: listId } }, body, ...text$ }));
     },
     /** name / status / markdown_content / description... ClickUp ignores custom fields here (see setCustomField). */
     async updateTask(taskId: string, body: UpdateTaskBody): Promise<ClickUpTask> {
-      return call("PUT", "/v2/task/{task_id}", { task_id: taskId }, TaskSchema, { body });
+      return read(TaskSchema, api.PUT("/v2/task/{task_id}", { params: { path: { task_id: taskId } }, body, ...text$ }));
     },
     /** Set Custom Field Value: one request per field (a drop-down takes the option UUID). */
     async setCustomField(taskId: string, fieldId: string, value: CustomFieldValue): Promise<void> {
-      await call("POST", "/v2/task/{task_id}/field/{field_id}", { task_id: taskId, field_id: fieldId }, EmptySchema, { body: { value } });
+      await read(EmptySchema, api.POST("/v2/task/{task_id}/field/{field_id}", { params: { path: { task_id: taskId, field_id: fieldId } }, body: { value }, ...text$ }));
     },
     /** Remove Custom Field Value: the field is empty again (one request). */
     async removeCustomField(taskId: string, fieldId: string): Promise<void> {
-      await call("DELETE", "/v2/task/{task_id}/field/{field_id}", { task_id: taskId, field_id: fieldId }, EmptySchema);
+      await read(EmptySchema, api.DELETE("/v2/task/{task_id}/field/{field_id}", { params: { path: { task_id: taskId, field_id: fieldId } }, ...text$ }));
     },
     /** Get Tasks of a list, one page (100 tasks), newest first unless `reverse`. */
     async getTasks(
       listId: string,
       query: { page?: number; order_by?: "created" | "updated" | "id" | "due_date"; reverse?: boolean; subtasks?: boolean; include_closed?: boolean; date_created_gt?: number } = {},
     ): Promise<{ tasks: ClickUpTask[]; last_page: boolean }> {
-      const answer = await call("GET", "/v2/list/{list_id}/task", { list_id: listId }, TasksSchema, { query });
+      const answer = await read(TasksSchema, api.GET("/v2/list/{list_id}/task", { params: { path: { list_id: listId }, query }, ...text$ }));
       return { tasks: answer.tasks, last_page: answer.last_page ?? true };
     },
     /** The newest comments of a task (ClickUp answers 25 per page). */
     async getTaskComments(taskId: string): Promise<ClickUpTaskComment[]> {
-      return (await call("GET", "/v2/task/{task_id}/comment", { task_id: taskId }, TaskCommentsSchema)).comments;
+      return (await read(TaskCommentsSchema, api.GET("/v2/task/{task_id}/comment", { params: { path: { task_id: taskId } }, ...text$ }))).comments;
     },
     async createTaskComment(taskId: string, body: CreateCommentBody): Promise<ClickUpComment> {
-      return call("POST", "/v2/task/{task_id}/comment", { task_id: taskId }, CommentSchema, { body });
+      return read(CommentSchema, api.POST("/v2/task/{task_id}/comment", { params: { path: { task_id: taskId } }, body, ...text$ }));
     },
     /** Adds a task to a second list (needs the workspace's "Tasks in Multiple Lists" ClickApp). */
     async addTaskToList(listId: string, taskId: string): Promise<void> {
-      await call("POST", "/v2/list/{list_id}/task/{task_id}", { list_id: listId, task_id: taskId }, z.looseObject({}));
+      await read(z.looseObject({}), api.POST("/v2/list/{list_id}/task/{task_id}", { params: { path: { list_id: listId, task_id: taskId } }, ...text$ }));
     },
     /** The token's webhooks in a workspace (with their secrets). */
     async getWebhooks(teamId: string): Promise<ClickUpWebhook[]> {
-      return (await call("GET", "/v2/team/{team_id}/webhook", { team_id: teamId }, WebhooksSchema)).webhooks;
+      return (await read(WebhooksSchema, api.GET("/v2/team/{team_id}/webhook", { params: { path: { team_id: teamId } }, ...text$ }))).webhooks;
     },
     /** Creates a webhook; the answer's `webhook.secret` signs every delivery (`X-Signature`). */
     async createWebhook(teamId: string, body: CreateWebhookBody): Promise<ClickUpCreatedWebhook> {
-      return call("POST", "/v2/team/{team_id}/webhook", { team_id: teamId }, CreatedWebhookSchema, { body });
+      return read(CreatedWebhookSchema, api.POST("/v2/team/{team_id}/webhook", { params: { path: { team_id: teamId } }, body, ...text$ }));
     },
     /** Changes a webhook's endpoint, events ("*" or "a,b") or status ("active" reactivates a suspended one). */
     async updateWebhook(webhookId: string, body: UpdateWebhookBody): Promise<ClickUpUpdatedWebhook> {
-      return call("PUT", "/v2/webhook/{webhook_id}", { webhook_id: webhookId }, UpdatedWebhookSchema, { body });
+      return read(UpdatedWebhookSchema, api.PUT("/v2/webhook/{webhook_id}", { params: { path: { webhook_id: webhookId } }, body, ...text$ }));
     },
     /**
      * Get Tasks of a list updated after `date_updated_gt` (ms epoch), one page (100 tasks). With
@@ -400,7 +424,7 @@ export function createClickUpClient(options: ClickUpClientOptions, call: ClickUp
       listId: string,
       query: { date_updated_gt: number; page?: number; order_by?: "updated"; reverse?: boolean; include_closed?: boolean; subtasks?: boolean },
     ): Promise<{ tasks: ClickUpTask[]; last_page: boolean }> {
-      const answer = await call("GET", "/v2/list/{list_id}/task", { list_id: listId }, TasksSchema, { query });
+      const answer = await read(TasksSchema, api.GET("/v2/list/{list_id}/task", { params: { path: { list_id: listId }, query }, ...text$ }));
       return { tasks: answer.tasks, last_page: answer.last_page ?? true };
     },
   };

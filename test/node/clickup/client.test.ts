@@ -12,14 +12,15 @@ import { ClickUpError } from "../../../src/clickup/errors.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-function scripted(answer: (url: string, init: RequestInit | undefined) => Response): { fetch: typeof fetch; calls: Array<{ url: string; init: RequestInit | undefined }> } {
-  const calls: Array<{ url: string; init: RequestInit | undefined }> = [];
+/** A fetch that records each request (URL and headers) and answers from a script. */
+function scripted(answer: (url: string) => Response): { fetch: typeof fetch; calls: Array<{ url: string; headers: Headers }> } {
+  const calls: Array<{ url: string; headers: Headers }> = [];
   return {
     calls,
     fetch: async (input, init) => {
-      const url = typeof input === "string" ? input : input instanceof URL ? input.toString() : input.url;
-      calls.push({ url, init });
-      return answer(url, init);
+      const request = new Request(input, init);
+      calls.push({ url: request.url, headers: request.headers });
+      return answer(request.url);
     },
   };
 }
@@ -34,8 +35,16 @@ describe("ClickUp client (Node, scripted fetch)", () => {
       const cu = createClickUpAdminClient({ token: "pk_1", baseUrl, fetch: f.fetch });
       await cu.getTask("a/b", { includeMarkdown: true });
       expect(f.calls[0]?.url).toBe("https://clickup.test/api/v2/task/a%2Fb?include_markdown_description=true");
-      expect(new Headers(f.calls[0]?.init?.headers).get("authorization")).toBe("pk_1");
+      expect(f.calls[0]?.headers.get("authorization")).toBe("pk_1");
     }
+  });
+
+  it("an empty id is refused before any request is sent", async () => {
+    const f = scripted(() => json({}));
+    const cu = createClickUpAdminClient({ token: "pk_1", baseUrl: "https://x.test", fetch: f.fetch });
+    await expect(cu.getTask("")).rejects.toThrow(/task_id is required/);
+    await expect(cu.setCustomField("t1", "", "x")).rejects.toThrow(/field_id is required/);
+    expect(f.calls).toHaveLength(0);
   });
 
   it("an answer of an unexpected shape is a clear, non-retryable error", async () => {

@@ -113,6 +113,8 @@ describe("npm run clickup:setup", () => {
     expect(hooks).toHaveLength(1);
     expect(hooks[0]).toMatchObject({ endpoint: ENDPOINT, space_id: space.id, events: ["taskCreated", "taskStatusUpdated", "taskUpdated", "taskDeleted"] });
     expect(first.report.created).toHaveLength(9); // Intake, Alerts, 3 folders, 3 lists, the webhook
+    // One POST per creation, counted by method.
+    expect(first.report.requests.post).toBe(9);
 
     const steps = first.report.manual_steps;
     expect(steps.filter((s) => s.kind === "custom_field")).toHaveLength(Object.keys(LEAD_FIELDS).length);

@@ -7,6 +7,8 @@ import type { ClickUpClient } from "./client.ts";
 import { taskMadeSince } from "./made-task.ts";
 import type { ClickUpSettings } from "./config.ts";
 import { escapeMarkdown as md } from "../lib/markdown.ts";
+// Comments are plain text (lib/plain-text.ts); the description is markdown.
+import { plainLine } from "../lib/plain-text.ts";
 
 type AlertsSettings = NonNullable<ClickUpSettings["alerts"]>;
 
@@ -52,7 +54,7 @@ export function alertDescription(alert: AlertRecord, appUrl: string | undefined)
 }
 
 export function reminderComment(alert: AlertRecord): string {
-  return `Still happening: ${alert.count} occurrence${alert.count === 1 ? "" : "s"} since ${alert.first_seen_at}, the last at ${alert.last_seen_at}. ${alert.message}`;
+  return `Still happening: ${alert.count} occurrence${alert.count === 1 ? "" : "s"} since ${alert.first_seen_at}, the last at ${alert.last_seen_at}. ${plainLine(alert.message, 500)}`;
 }
 
 export function clearedComment(alert: AlertRecord): string {

@@ -1,13 +1,12 @@
 // A rep's edits of a lead task, as the database should learn them: which fields a delivery names,
 // what the task holds now, whether that is the app's own last write, and whether it is a value the
 // enrichment would accept (the same checks), in the database's form and in ClickUp's.
-import { normalizePhone } from "../lib/phone.ts";
+import { internationalPhone, normalizePhone } from "../lib/phone.ts";
 import { publicHttpUrl } from "../lib/public-url.ts";
 import type { ClickUpSettings } from "./config.ts";
 import { type Segment, SEGMENTS } from "../lib/segment.ts";
 import type { CorrectableField } from "./corrections.types.ts";
 import type { LeadFieldValues } from "./lead-content.ts";
-import { internationalPhone } from "./lead-content.ts";
 
 /** The lead-task custom field behind each correctable field (name and title live in the task name). */
 const FIELD_KEYS = { email: "email", phone: "phone", linkedin: "linkedin", segment: "segment", confidence: "confidence", website: "website" } as const;

@@ -12,7 +12,8 @@ import { type ClickUpCall, taskUrl } from "./call.ts";
 import type { LeadSynced } from "./clickup-sync.ts";
 import { assigneeFor } from "./routing.ts";
 import type { ClickUpRunContext } from "./run-context.ts";
-import { internationalPhone, type LeadContact, type LeadCourse, type LeadIntel } from "./lead-content.ts";
+import { type LeadContact, type LeadCourse, type LeadIntel } from "./lead-content.ts";
+import { internationalPhone } from "../lib/phone.ts";
 import { writeLeadTasks } from "./write-back.ts";
 
 const RecordedTasks = z.object({ recorded: z.number() });

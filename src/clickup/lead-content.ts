@@ -9,6 +9,7 @@ import type { Segment } from "../lib/segment.ts";
 import type { LeadFieldKey } from "./config.ts";
 import type { ContactProfile } from "../store/records.ts";
 import { escapeMarkdown as md, markdownUrl } from "../lib/markdown.ts";
+import { internationalPhone } from "../lib/phone.ts";
 
 export interface LeadCourse {
   course_name: string;
@@ -61,13 +62,6 @@ export function humanizeOpportunity(key: string): string {
 
 export function topOpportunities(opportunities: Record<string, number>): [string, number][] {
   return Object.entries(opportunities).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-}
-
-/** "+18045925861" → "+1 804 592 5861" (ClickUp's phone fields want a country code). */
-export function internationalPhone(e164: string | null): string | null {
-  if (!e164) return null;
-  const us = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
-  return us ? `+1 ${us[1]} ${us[2]} ${us[3]}` : e164;
 }
 
 /** A task name is plain text in ClickUp (not markdown): one line, no control characters. */

@@ -3,7 +3,7 @@
 // a step name or an agent's name: the technical reason stays in the logs, the job and the database.
 import { PermanentError } from "../lib/errors.ts";
 import { stateName } from "../lib/us-states.ts";
-import { escapeMarkdown } from "../lib/markdown.ts";
+import { plainLine } from "../lib/plain-text.ts";
 
 /** Why an intake task (or its run) stopped, in terms a rep can act on. */
 export type RepProblem =
@@ -84,8 +84,8 @@ export function repMessage(problem: RepProblem): string {
 
 /** The comment on a task that named no state, when the name alone gave one: what was assumed, and how to correct it. */
 export function stateFoundMessage(found: { course_name: string; state: string; city: string | null; confidence: number }): string {
-  // The city comes from a research answer: escaped for markdown.
-  const where = found.city ? `${escapeMarkdown(found.city)}, ${stateName(found.state)}` : stateName(found.state);
+  // A comment (plain text); the city comes from a research answer: one bounded line.
+  const where = found.city ? `${plainLine(found.city, 100)}, ${stateName(found.state)}` : stateName(found.state);
   return `This task did not say which state "${found.course_name}" is in. We found one golf course with that name, in ${where} (${found.confidence}/10 sure), and are working on that one. If it is the wrong course, create a new task in Intake with the right state after a comma, like "${found.course_name}, ${found.state === "VA" ? "NC" : "VA"}".`;
 }
 

@@ -1,6 +1,7 @@
-// What a rep reads on a lead task after a freshness check (plain sentences; the ClickUp writer posts them).
-// Names, employers, titles and page values come from the web: escaped for markdown.
-import { escapeMarkdown as md, markdownUrl } from "../lib/markdown.ts";
+// What a rep reads on a lead task after a freshness check (a comment: plain text, see
+// lib/plain-text.ts). Names, employers, titles and page values come from the web: one bounded line each.
+import { plainLine as line } from "../lib/plain-text.ts";
+import { httpUrl } from "../lib/public-url.ts";
 import type { SweepCheck } from "./freshness.types.ts";
 
 /** The value a check changed a field to (the staff page's new email or phone), if any. */
@@ -14,12 +15,12 @@ export function freshnessNote(check: SweepCheck, successorTaskUrl: string | null
   const day = check.checked_at.slice(0, 10);
   const lines: string[] = [];
   if (check.outcome === "left") {
-    const where = check.now_at ? ` They are now ${check.now_title ? `${md(check.now_title)} at ` : "at "}${md(check.now_at)}.` : "";
-    lines.push(`${md(check.full_name)} has left ${md(check.course_name)} (freshness check ${day}).${where}`);
-    const source = markdownUrl(check.evidence_url);
-    if (source) lines.push(`Source: ${source}`);
-    if (successorTaskUrl) lines.push(`Their successor${check.replacement_name ? `, ${md(check.replacement_name)},` : ""} has a new lead task: ${successorTaskUrl}`);
-    else if (check.replacement_name) lines.push(`Their successor may be ${md(check.replacement_name)}; no lead task could be created yet.`);
+    const where = check.now_at ? ` They are now ${check.now_title ? `${line(check.now_title)} at ` : "at "}${line(check.now_at)}.` : "";
+    lines.push(`${line(check.full_name)} has left ${line(check.course_name)} (freshness check ${day}).${where}`);
+    const source = httpUrl(check.evidence_url);
+    if (source) lines.push(`Source: ${source.href}`);
+    if (successorTaskUrl) lines.push(`Their successor${check.replacement_name ? `, ${line(check.replacement_name)},` : ""} has a new lead task: ${successorTaskUrl}`);
+    else if (check.replacement_name) lines.push(`Their successor may be ${line(check.replacement_name)}; no lead task could be created yet.`);
     lines.push("Any email sequence to them was stopped.");
   }
   if (check.email_invalidated) {
@@ -32,10 +33,10 @@ export function freshnessNote(check: SweepCheck, successorTaskUrl: string | null
   }
   const newEmail = changedTo(check, "email");
   const newPhone = changedTo(check, "phone");
-  if (newEmail || newPhone) lines.push(`The course's staff page now shows ${[newEmail && `email ${md(newEmail)}`, newPhone && `phone ${md(newPhone)}`].filter(Boolean).join(" and ")}; the lead was updated.`);
+  if (newEmail || newPhone) lines.push(`The course's staff page now shows ${[newEmail && `email ${line(newEmail)}`, newPhone && `phone ${line(newPhone)}`].filter(Boolean).join(" and ")}; the lead was updated.`);
   for (const [field, value] of Object.entries(check.suggestions)) {
     if (field === "email" && value === null) continue;
-    lines.push(`Suggestion: the staff page now shows ${md(field)} "${md(String(value))}"; your value is kept. Change the field yourself if the new one is right.`);
+    lines.push(`Suggestion: the staff page now shows ${line(field)} "${line(String(value))}"; your value is kept. Change the field yourself if the new one is right.`);
   }
   return lines.length ? lines.join("\n") : null;
 }

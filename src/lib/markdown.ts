@@ -1,6 +1,7 @@
 // Text from the web (page text, research answers, names) inside the markdown the app writes to
-// ClickUp (task descriptions, comments): escaped, so it renders as the words it is and can never
-// become a link, an image, HTML, a heading or emphasis a rep did not expect.
+// ClickUp (task descriptions): escaped, so it renders as the words it is and can never become a
+// link, an image, HTML, a heading or emphasis a rep did not expect. Comments are plain text and use
+// lib/plain-text.ts (an escape there would show as a backslash).
 
 import { httpUrl } from "./public-url.ts";
 

@@ -12,3 +12,13 @@ export function normalizePhone(value: string | null | undefined, defaultCountry:
   const parsed = parsePhoneNumberFromString(value.trim(), defaultCountry);
   return parsed?.isPossible() ? parsed.number : null;
 }
+
+/**
+ * E.164 as a rep reads it and ClickUp's phone field takes it, with the country code and the
+ * country's grouping ("+18045925861" → "+1 804 592 5861", "+442071234567" → "+44 20 7123 4567");
+ * kept as it is when it cannot be read.
+ */
+export function internationalPhone(e164: string | null | undefined): string | null {
+  if (!e164) return null;
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+}

@@ -7,6 +7,7 @@ import { lookupsInWords, problemOfFailure, repMessage } from "../clickup/rep-mes
 import { intakeSummaryOf, writeIntakeOutcome, writeLeadTasks } from "../clickup/write-back.ts";
 import type { JobAudience } from "./jobs.types.ts";
 import { personKey, personStepKey } from "../lib/person-key.ts";
+import { plainLine } from "../lib/plain-text.ts";
 import { SEGMENTS } from "../lib/segment.ts";
 import type { ApplyEnrichmentResult, CourseRecord } from "../store/records.ts";
 import { z } from "zod";
@@ -24,7 +25,7 @@ export function suggestionNotes(suggestions: ApplyEnrichmentResult["suggestions"
     const targets = s.entity === "contact" ? [taskOf.get(s.contact_id ?? "")] : [...taskOf.values()];
     for (const task of targets) {
       if (!task) continue;
-      const line = `- ${SUGGESTED_LABEL[s.field] ?? s.field}: the enrichment found "${s.suggested ?? ""}"; your "${s.kept ?? "(empty)"}" is kept.`;
+      const line = `- ${SUGGESTED_LABEL[s.field] ?? s.field}: the enrichment found "${plainLine(s.suggested === null ? "" : String(s.suggested), 300)}"; your "${s.kept ? plainLine(String(s.kept), 300) : "(empty)"}" is kept.`;
       byTask.set(task, [...(byTask.get(task) ?? []), line]);
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { changedFields, internationalPhone, leadDescription, leadFieldValues, leadTaskName, type LeadContact, type LeadCourse, type LeadIntel } from "../../../src/clickup/lead-content.ts";
+import { internationalPhone } from "../../../src/lib/phone.ts";
+import { changedFields, leadDescription, leadFieldValues, leadTaskName, type LeadContact, type LeadCourse, type LeadIntel } from "../../../src/clickup/lead-content.ts";
 
 const course: LeadCourse = { course_name: "Richmond Country Club", state: "VA", website: "https://www.richmondcountryclubva.com", water_hazard_count: 7, water_hazard_confidence: "low" };
 const contact: LeadContact = {
@@ -19,7 +20,10 @@ describe("lead task content (unit)", () => {
       course: "Richmond Country Club", website: course.website, email: contact.email, phone: "+1 804 592 5861", linkedin: contact.linkedin_url,
       segment: "opt-high", confidence: 8, top_opp_1: "Range ball lease", top_opp_1_score: 9, top_opp_2: "Range ball buy", top_opp_2_score: 8,
     });
-    expect(internationalPhone("+442071234567")).toBe("+442071234567");
+    // libphonenumber's grouping for every country; an unreadable value is passed through.
+    expect(internationalPhone("+442071234567")).toBe("+44 20 7123 4567");
+    expect(internationalPhone("+15555550123")).toBe("+1 555 555 0123");
+    expect(internationalPhone("not a phone")).toBe("not a phone");
   });
 
   it("writes the conversation starters with their scores first, then the intel and the sources", () => {

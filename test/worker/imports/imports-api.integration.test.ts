@@ -5,7 +5,7 @@
 // a forced re-import enriches the skipped course; oversize and non-CSV bodies get clear errors.
 import { afterAll, describe, expect, it } from "vitest";
 import { COURSES } from "../../../sandbox/world/index.ts";
-import { API_KEY, call, clickupTask, emulatorRequests, eventually, INTAKE_LIST_ID, withDb } from "../helpers.ts";
+import { API_KEY, call, clickupComments, clickupTask, createIntakeTask, emulatorRequests, eventually, INTAKE_LIST_ID, withDb } from "../helpers.ts";
 
 interface ImportRow { line: number; status: string; reason: string | null; course_name: string | null; course_id: string | null; job_id: string | null; raw: Record<string, string> }
 interface ImportView { import_id: string; status: string; rows: number; valid: number; invalid: number; duplicates: number; skipped: number; progress: Record<string, number>; summary_task_id: string | null; done: boolean; finished_at: string | null; rows_detail?: never }
@@ -128,6 +128,21 @@ describe("CSV import API (integration)", () => {
     expect(new URL(byName[given]!).host).toBe(new URL(richmond.website!).host);
     expect(new URL(byName[wrong]!).host).toBe(new URL(stonebridge.website!).host);
   }, 300_000);
+
+  it("an import from a ClickUp task gets its summary as a plain-text comment there (comments do not render markdown)", async () => {
+    const taskId = await createIntakeTask(`courses_${tag}.csv`);
+    const csv = `course,state\r\nLost_Lakes *${tag}*,Narnia\r\n,TX\r\n`;
+    const { status, json } = await postImport(csv, "text/csv", `?clickup_task_id=${taskId}&filename=courses_${tag}.csv`);
+    expect(status).toBe(202);
+    const done = await finished(String(json.import_id));
+    const comments = (await clickupComments(taskId)).map((c) => c.comment_text);
+    expect(comments).toHaveLength(1);
+    expect(done.summary_task_id).not.toBeNull();
+    const text = comments[0]!;
+    expect(text.startsWith(`Import courses_${tag}.csv: 0 enriched, 0 partial, 0 failed, 0 skipped, 2 invalid`)).toBe(true);
+    expect(text).toContain(`Line 2 (invalid): Lost_Lakes *${tag}* — state "Narnia" is not a US state name or two-letter code`);
+    expect(text).not.toMatch(/\*\*|\\|\| line \|/);
+  });
 
   it("validates without writing on a dry run", async () => {
     const before = await withDb((sql) => sql<{ n: number }[]>`select count(*)::int as n from course_imports`);

@@ -153,9 +153,12 @@ describe("admin alerts (integration)", () => {
       expect(raised[0]!.message).toMatch(/suspended/);
       touched.push(raised[0]!);
       await eventually(async () => (await alertById(raised[0]!.id)).clickup_task_id, "the webhook alert's task");
-      // ClickUp says active (the emulator's webhook posts to a closed port, so it fails now and then: set it).
-      await clickup("PUT", `/webhook/${ours.id}`, { endpoint: ours.endpoint, events: ours.events.join(","), status: "active" });
-      expect((await runCron()).webhook).toBe("ok");
+      // ClickUp says active. The emulator's webhook posts to a closed port, so a delivery between the
+      // PUT and the tick can make it failing again (the tick then reactivates it): set it until a tick sees it active.
+      await eventually(async () => {
+        await clickup("PUT", `/webhook/${ours.id}`, { endpoint: ours.endpoint, events: ours.events.join(","), status: "active" });
+        return (await runCron()).webhook === "ok";
+      }, "a cron tick to find the webhook active");
       const cleared = await eventually(async () => {
         const a = await alertById(raised[0]!.id);
         return a.status === "closed" ? a : null;

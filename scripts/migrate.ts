@@ -20,12 +20,22 @@ export const MIGRATIONS_TABLE = "pgmigrations";
 
 const MIGRATION_FILE = /^\d{14}_[a-z0-9_]+\.sql$/;
 
+/**
+ * Migrations whose statements were moved verbatim out of an earlier-dated file that had already
+ * run somewhere. A database that ran `from` before the split already holds what `name` creates, so
+ * `name` is recorded there as run, just before `from` (node-pg-migrate's checkOrder compares the
+ * recorded order, by run_on then id, with the files' order).
+ */
+export const SPLIT_MIGRATIONS: ReadonlyArray<{ name: string; from: string }> = [
+  { name: "20261124000150_payload_helpers", from: "20261124000200_enrichment_functions" },
+];
+
 export interface MigrateOptions {
   /** Called with each NOTICE the migrations raise (e.g. "pg_net is not available ..."). */
   onNotice?: (message: string) => void;
 }
 
-export async function migrate(databaseUrl: string, options: MigrateOptions = {}): Promise<{ applied: string[] }> {
+export async function migrate(databaseUrl: string, options: MigrateOptions = {}): Promise<{ applied: string[]; splitsRecorded: string[] }> {
   const files = (await readdir(MIGRATIONS_DIR)).filter((name) => !name.startsWith("."));
   const misnamed = files.filter((name) => !MIGRATION_FILE.test(name));
   if (misnamed.length > 0) {
@@ -43,6 +53,7 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
   });
   await client.connect();
   try {
+    const splitsRecorded = await recordSplitMigrations(client);
     const ran = await runner({
       dbClient: client,
       dir: MIGRATIONS_DIR,
@@ -60,9 +71,45 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
         error: (message: string) => console.error(message),
       },
     });
-    return { applied: ran.map((migration) => migration.name) };
+    return { applied: ran.map((migration) => migration.name), splitsRecorded };
   } finally {
     await client.end();
+  }
+}
+
+/** Records each split migration as run where the file it came from ran before the split. */
+async function recordSplitMigrations(client: pg.Client): Promise<string[]> {
+  const table = `${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}`;
+  const { rows } = await client.query<{ exists: boolean }>("select to_regclass($1) is not null as exists", [table]);
+  if (rows[0]?.exists !== true) return [];
+  const done: string[] = [];
+  await client.query("begin");
+  try {
+    // Concurrent runners: the second waits here, then finds the split recorded.
+    await client.query(`lock table ${table} in share row exclusive mode`);
+    for (const split of SPLIT_MIGRATIONS) {
+      const recorded = await client.query<{ name: string; id: number }>(
+        `select name, id from ${table} where name = any($1::text[])`,
+        [[split.name, split.from]],
+      );
+      const origin = recorded.rows.find((row) => row.name === split.from);
+      if (origin === undefined || recorded.rows.some((row) => row.name === split.name)) continue;
+      // Make room at the origin's id (ids are a primary key, so shift through negatives), then
+      // take it with the origin's run_on: the split sorts just before the file it came from.
+      await client.query(`update ${table} set id = -(id + 1) where id >= $1`, [origin.id]);
+      await client.query(`update ${table} set id = -id where id < 0`);
+      await client.query(
+        `insert into ${table} (id, name, run_on) select $1, $2, run_on from ${table} where id = $3`,
+        [origin.id, split.name, origin.id + 1],
+      );
+      await client.query(`select setval(pg_get_serial_sequence($1, 'id'), (select max(id) from ${table}))`, [table]);
+      done.push(split.name);
+    }
+    await client.query("commit");
+    return done;
+  } catch (error) {
+    await client.query("rollback");
+    throw error;
   }
 }
 
@@ -73,9 +120,10 @@ if (import.meta.main) {
     process.exit(1);
   }
   try {
-    const { applied } = await migrate(databaseUrl, {
+    const { applied, splitsRecorded } = await migrate(databaseUrl, {
       onNotice: (message) => console.log(JSON.stringify({ event: "migration_notice", message })),
     });
+    for (const name of splitsRecorded) console.log(JSON.stringify({ event: "migration_split_recorded", name }));
     for (const name of applied) console.log(JSON.stringify({ event: "migration_applied", name }));
     console.log(JSON.stringify({ event: "migrations_done", applied: applied.length }));
   } catch (error) {

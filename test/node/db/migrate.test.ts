@@ -3,7 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MIGRATIONS_DIR, migrate } from "../../../scripts/migrate.ts";
+import { MIGRATIONS_DIR, SPLIT_MIGRATIONS, migrate } from "../../../scripts/migrate.ts";
 import { createTestDatabase, sqlClient, type TestDatabase } from "../../support/database.ts";
 
 const run = promisify(execFile);
@@ -72,5 +72,49 @@ describe("migrate()", () => {
     const lines = stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.filter((l) => l.event === "migration_applied")).toEqual([]);
     expect(lines.at(-1)).toEqual({ event: "migrations_done", applied: 0 });
+  });
+});
+
+describe("a split migration on a database that ran its origin before the split", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => {
+    await db?.stop();
+  });
+
+  it("is recorded as run just before its origin (not run again), and the order check passes", async () => {
+    const split = SPLIT_MIGRATIONS.find((s) => s.name === "20261124000150_payload_helpers")!;
+    expect(migrationNames.indexOf(split.name)).toBe(migrationNames.indexOf(split.from) - 1);
+    await migrate(db.url);
+    const sql = sqlClient(db.url);
+    try {
+      // The ledger as it was before the split: contiguous ids without the split, the first files
+      // from an earlier run (run_on earlier), the rest from a later one.
+      await sql.begin(async (tx) => {
+        const [row] = await tx<{ id: number }[]>`delete from app_migrations.pgmigrations where name = ${split.name} returning id`;
+        await tx`update app_migrations.pgmigrations set id = -(id - 1) where id > ${row!.id}`;
+        await tx`update app_migrations.pgmigrations set id = -id where id < 0`;
+        await tx`update app_migrations.pgmigrations set run_on = run_on - interval '1 day' where id < ${row!.id}`;
+      });
+
+      const upgraded = await migrate(db.url);
+      expect(upgraded).toEqual({ applied: [], splitsRecorded: [split.name] });
+      const recorded = await sql<{ name: string; run_on: Date }[]>`
+        select name, run_on from app_migrations.pgmigrations order by run_on, id`;
+      expect(recorded.map((r) => r.name)).toEqual(migrationNames);
+      const at = (name: string) => recorded.find((r) => r.name === name)!.run_on.getTime();
+      expect(at(split.name)).toBe(at(split.from));
+
+      // Nothing recorded twice on the next run; the helpers still answer for the RPCs.
+      expect(await migrate(db.url)).toEqual({ applied: [], splitsRecorded: [] });
+      const [{ n } = { n: -1 }] = await sql<{ n: number }[]>`select count(*)::int as n from app_migrations.pgmigrations`;
+      expect(n).toBe(migrationNames.length);
+      const error = await sql`select public.upsert_course_for_enrichment(payload => ${sql.json({ state: "VA" })}::jsonb)`.catch((e: { code?: string; message?: string }) => e);
+      expect(error).toMatchObject({ code: "22023", message: expect.stringMatching(/course_name/) });
+    } finally {
+      await sql.end();
+    }
   });
 });

@@ -14,9 +14,12 @@
 //    may hold more than L − headroom slots (background callers: also minus the interactive reserve).
 //    An unanswered slot is planned to end `allowance` after it is due (the slowest recent answers,
 //    ×1.25); while it stays out it keeps extending; after 2 minutes it counts as answered.
-// 2. Every answer's Remaining/Reset is the truth about ClickUp's current window: each slot that was not
-//    answered before the answered request was granted (in flight then, or granted since) counts
-//    against that Remaining − headroom until Reset (+ a slack: Reset has whole seconds).
+// 2. The answer with the lowest Remaining in ClickUp's current window (each request ClickUp counts
+//    lowers it by one, so that answer arrived last) is the truth about it: each slot that may arrive
+//    after it counts against that Remaining − headroom until Reset (+ a slack: Reset has whole
+//    seconds). Those are the slots not answered before it was granted, except the ones whose own
+//    answer told a window: they arrived before it (a Remaining no lower, same window) or in another
+//    window.
 // 3. Another client of the token shows as requests ClickUp counted that we cannot have sent; the most
 //    seen in the current or the last window is kept free of our grants, now and in windows to come.
 // 4. Interactive callers (a rep is waiting) may use the budget up to L − headroom; background callers
@@ -42,6 +45,8 @@ export interface GateSlot {
   at: number;
   /** When its answer (or failure) arrived; null while out. */
   settledAt: number | null;
+  /** The Reset its answer told (the ClickUp window it was counted in); null without one. */
+  seenResetAt?: number | null;
 }
 
 /** An answer's view of ClickUp's current window. */
@@ -253,13 +258,15 @@ export class RateBudget {
     let slot: GateSlot | undefined;
     if (ticket) slot = this.#slots.find((s) => s.ticket === ticket && s.settledAt === null);
     else slot = this.#slots.filter((s) => s.settledAt === null && s.at <= now).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+    const seenResetAt = observation?.resetAt !== null && observation?.resetAt !== undefined && observation.remaining !== null ? observation.resetAt : null;
     if (slot) {
       slot.settledAt = Math.max(now, slot.at);
+      slot.seenResetAt = seenResetAt;
       this.#dirty.set(slot.id, slot);
       if (observation) this.#noteDuration(slot.settledAt - slot.at, now);
     } else {
       const at = now - Math.min(this.allowance(now), this.windowMs);
-      slot = this.#add({ ticket: ticket ?? "", priority: "background", reservedAt: at, at, settledAt: now });
+      slot = this.#add({ ticket: ticket ?? "", priority: "background", reservedAt: at, at, settledAt: now, seenResetAt });
     }
     if (observation) this.#learn(observation, slot, now);
   }
@@ -349,11 +356,18 @@ export class RateBudget {
     return t;
   }
 
-  /** Slots that may reach ClickUp after the answered request did, before the window's reset. */
+  /**
+   * Slots that may reach ClickUp after the answered request did, before the window's reset: not
+   * answered before it was granted, and no answer of their own telling a window (`w` holds the
+   * lowest Remaining of its window, so such an answer arrived before it, or in another window).
+   */
   #countedAgainst(w: WindowTruth): number {
     const edge = w.resetAt + this.resetSlackMs;
     let n = 0;
-    for (const s of this.#slots) if (s.id !== w.exclude && s.at < edge && (s.settledAt === null || s.settledAt > w.since)) n++;
+    for (const s of this.#slots) {
+      if (s.id === w.exclude || s.at >= edge || (s.seenResetAt ?? null) !== null) continue;
+      if (s.settledAt === null || s.settledAt > w.since) n++;
+    }
     return n;
   }
 
@@ -380,9 +394,9 @@ export class RateBudget {
     const same = this.#meta.windows.findIndex((w) => Math.abs(w.resetAt - o.resetAt!) < SAME_WINDOW_MS);
     if (same < 0) this.#meta.windows.push(truth);
     else {
-      // Answers arrive out of order: keep whichever says the least is left now.
+      // Answers arrive out of order: the lowest Remaining arrived last (rule 2).
       const old = this.#meta.windows[same]!;
-      if (truth.remaining - this.#countedAgainst(truth) <= old.remaining - this.#countedAgainst(old)) {
+      if (truth.remaining < old.remaining || (truth.remaining === old.remaining && truth.since >= old.since)) {
         this.#meta.windows[same] = { ...truth, resetAt: Math.max(truth.resetAt, old.resetAt) };
       }
     }

@@ -32,10 +32,13 @@ export class ClickUpRateGate extends DurableObject<Env> {
     const config = configFor(env).env;
     const sql = ctx.storage.sql;
     sql.exec(
-      "CREATE TABLE IF NOT EXISTS rate_slots (id INTEGER PRIMARY KEY, ticket TEXT NOT NULL, priority TEXT NOT NULL, reserved_at INTEGER NOT NULL, at INTEGER NOT NULL, settled_at INTEGER)",
+      "CREATE TABLE IF NOT EXISTS rate_slots (id INTEGER PRIMARY KEY, ticket TEXT NOT NULL, priority TEXT NOT NULL, reserved_at INTEGER NOT NULL, at INTEGER NOT NULL, settled_at INTEGER, seen_reset_at INTEGER)",
     );
+    // Gates created before answers recorded their window.
+    const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('rate_slots')").toArray();
+    if (!columns.some((c) => c.name === "seen_reset_at")) sql.exec("ALTER TABLE rate_slots ADD COLUMN seen_reset_at INTEGER");
     const slots = sql
-      .exec<{ id: number; ticket: string; priority: string; reserved_at: number; at: number; settled_at: number | null }>("SELECT * FROM rate_slots")
+      .exec<{ id: number; ticket: string; priority: string; reserved_at: number; at: number; settled_at: number | null; seen_reset_at: number | null }>("SELECT * FROM rate_slots")
       .toArray()
       .map(
         (r): GateSlot => ({
@@ -45,6 +48,7 @@ export class ClickUpRateGate extends DurableObject<Env> {
           reservedAt: r.reserved_at,
           at: r.at,
           settledAt: r.settled_at,
+          seenResetAt: r.seen_reset_at,
         }),
       );
     this.#budget = new RateBudget({ limit: config.CLICKUP_RATE_LIMIT_PER_MINUTE, windowMs: config.CLICKUP_RATE_WINDOW_MS }, { slots, meta: ctx.storage.kv.get<BudgetMeta>("budget") });
@@ -61,7 +65,10 @@ export class ClickUpRateGate extends DurableObject<Env> {
     const { upserts, deletes, meta } = this.#budget.takeChanges();
     const sql = this.ctx.storage.sql;
     for (const s of upserts) {
-      sql.exec("INSERT OR REPLACE INTO rate_slots (id, ticket, priority, reserved_at, at, settled_at) VALUES (?, ?, ?, ?, ?, ?)", s.id, s.ticket, s.priority, s.reservedAt, s.at, s.settledAt);
+      sql.exec(
+        "INSERT OR REPLACE INTO rate_slots (id, ticket, priority, reserved_at, at, settled_at, seen_reset_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        s.id, s.ticket, s.priority, s.reservedAt, s.at, s.settledAt, s.seenResetAt ?? null,
+      );
     }
     for (const id of deletes) sql.exec("DELETE FROM rate_slots WHERE id = ?", id);
     if (meta) this.ctx.storage.kv.put("budget", meta);

@@ -174,6 +174,19 @@ describe("ClickUp rate budget (simulated clock, the emulator's limiter as ClickU
     }
   });
 
+  it("a backlog keeps ClickUp's windows full: twenty callers get limit − headroom − reserve per window, with no 429", () => {
+    // The suite's parameters at ClickUp's scale: 100 a minute, 85 for background callers.
+    for (const seed of [7, 8]) {
+      const sim = simulate({ limit: 100, windowMs: WINDOW, chains: 20, length: 60, lateMs: 0, seed });
+      expect(sim.finishedChains).toBe(20);
+      expect(sim.app429).toBe(0);
+      // Slots in flight when an answer was granted no longer count twice (ClickUp's Remaining already
+      // counts those that arrived first): the gate sent 64 a window before.
+      const perWindow = sim.appSent / (sim.elapsed / WINDOW);
+      expect(perWindow).toBeGreaterThanOrEqual(0.95 * (100 - headroomFor(100) - interactiveReserveFor(100)));
+    }
+  });
+
   it("a slow answer keeps its slot counted until it is settled (and a window after)", () => {
     const t0 = Date.UTC(2026, 0, 1);
     const fresh = () => {

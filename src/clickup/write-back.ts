@@ -18,12 +18,17 @@ export interface LeadToWrite {
   contact: LeadContact;
 }
 
-/** Every contact's lead task, all at once (the rate gate spaces them). Unchanged tasks cost nothing. */
+/**
+ * Every contact's lead task, all at once (the rate gate spaces them). Unchanged tasks cost nothing.
+ * `priority`: "interactive" when a rep is waiting for these leads (their intake task asked for the
+ * course), so they pass a backlog of background writes (an import) at the gate; "background" otherwise.
+ */
 export async function writeLeadTasks(
   call: ClickUpCall,
-  input: { settings: ClickUpSettings; course: LeadCourse; intel: LeadIntel | null; assignee: number | null; leads: LeadToWrite[] },
+  input: { settings: ClickUpSettings; course: LeadCourse; intel: LeadIntel | null; assignee: number | null; leads: LeadToWrite[]; priority?: ClickUpPriority },
 ): Promise<LeadSyncResult[]> {
   const { settings } = input;
+  const priority = input.priority ?? "background";
   // Contacts of the course sharing one address, and role mailboxes, are flagged on each of their tasks.
   const mailboxes = mailboxesOf(input.leads.map((l) => ({ key: l.key, name: l.contact.name, title: l.contact.title, email: l.contact.email })));
   return Promise.all(
@@ -37,13 +42,13 @@ export async function writeLeadTasks(
       if (plan.kind === "unchanged") {
         return { contact_id: lead.contact_id, task_id: plan.task_id, task_url: taskUrl(plan.task_id), synced, action: "unchanged", requests: 0 } satisfies LeadSyncResult;
       }
-      const outcome = await call(`clickup_lead:${lead.key}`, { priority: "background", requests: leadPlanRequests(plan) }, (client, ctx) =>
+      const outcome = await call(`clickup_lead:${lead.key}`, { priority, requests: leadPlanRequests(plan) }, (client, ctx) =>
         writeLeadTask(client, plan, { ...ctx, appUserId: settings.app_user_id }),
       );
       if (outcome.done) return { contact_id: lead.contact_id, task_id: outcome.task_id, task_url: outcome.task_url, synced, action: outcome.action, requests: outcome.requests } satisfies LeadSyncResult;
       // The task was deleted in ClickUp: create it again (a lead must exist).
       const again = planLeadTask(taskInput, { forceCreate: true });
-      const created = await call(`clickup_lead:${lead.key}:recreate`, { priority: "background", requests: 1 }, (client, ctx) =>
+      const created = await call(`clickup_lead:${lead.key}:recreate`, { priority, requests: 1 }, (client, ctx) =>
         writeLeadTask(client, again.plan, { ...ctx, appUserId: settings.app_user_id }),
       );
       if (!created.done) throw new Error(`the lead task of ${lead.contact.name} could not be created again`);

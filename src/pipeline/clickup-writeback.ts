@@ -86,6 +86,8 @@ export async function writeToClickUp(
   try {
     const results = await writeLeadTasks(call, {
       settings, course: leadCourse, intel: leadIntel, assignee,
+      // A rep's intake task asked for the course: the rep is waiting for these leads.
+      priority: intakeTasks.length > 0 ? "interactive" : "background",
       leads: saved.map(({ row, data }) => ({
         contact_id: row.id,
         key: personStepKey(data.name),
